@@ -1,0 +1,154 @@
+/**
+ * The error hierarchy, shared by every layer. Names and nesting follow httpx so
+ * that code written against one reads naturally against the other:
+ *
+ *   HTTPError
+ *   ├── RequestError
+ *   │   ├── TransportError
+ *   │   │   ├── TimeoutException: ConnectTimeout, ReadTimeout, WriteTimeout, PoolTimeout
+ *   │   │   ├── NetworkError: ConnectError, ReadError, WriteError, CloseError
+ *   │   │   ├── ProtocolError: LocalProtocolError, RemoteProtocolError
+ *   │   │   ├── ProxyError
+ *   │   │   └── UnsupportedProtocol
+ *   │   ├── DecodingError
+ *   │   ├── TooManyRedirects
+ *   │   └── AbortError (the caller's AbortSignal fired)
+ *   └── HTTPStatusError
+ *   InvalidURL
+ *   StreamError: StreamConsumed, StreamClosed, ResponseNotRead
+ *
+ * Lower layers raise errors knowing only what they know (the phase, the origin);
+ * the transport adds the request (method and URL) before the error reaches the
+ * caller, and the message is rebuilt so that it always says what and where.
+ */
+
+/** Where in a request's life an error happened. */
+export type Phase = "pool wait" | "connect" | "write" | "read head" | "read body" | "close";
+
+/** The little the errors need to know about a request: enough to name it. */
+export interface RequestInfo {
+  readonly method: string;
+  readonly url: URL | string;
+}
+
+export interface ErrorContext {
+  cause?: unknown;
+  request?: RequestInfo;
+  origin?: string;
+  phase?: Phase;
+}
+
+export class HTTPError extends Error {
+  /** The bare description, without the context appended to `message`. */
+  readonly detail: string;
+  request: RequestInfo | undefined;
+  origin: string | undefined;
+  phase: Phase | undefined;
+
+  constructor(detail: string, context: ErrorContext = {}) {
+    super(detail, context.cause === undefined ? undefined : { cause: context.cause });
+    this.detail = detail;
+    this.request = context.request;
+    this.origin = context.origin;
+    this.phase = context.phase;
+    this.message = this.compose();
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+
+  /**
+   * Adds what an upper layer knows. Fields already set are kept: the layer
+   * closest to the failure knows best.
+   */
+  withContext(context: Omit<ErrorContext, "cause">): this {
+    this.request ??= context.request;
+    this.origin ??= context.origin;
+    this.phase ??= context.phase;
+    this.message = this.compose();
+    return this;
+  }
+
+  private compose(): string {
+    const where: string[] = [];
+    if (this.request) where.push(`${this.request.method} ${String(this.request.url)}`);
+    else if (this.origin) where.push(this.origin);
+    if (this.phase) where.push(`during ${this.phase}`);
+    return where.length === 0 ? this.detail : `${this.detail} (${where.join(", ")})`;
+  }
+}
+
+export class RequestError extends HTTPError {}
+export class TransportError extends RequestError {}
+
+export class TimeoutException extends TransportError {}
+export class ConnectTimeout extends TimeoutException {}
+export class ReadTimeout extends TimeoutException {}
+export class WriteTimeout extends TimeoutException {}
+export class PoolTimeout extends TimeoutException {}
+
+export class NetworkError extends TransportError {}
+export class ConnectError extends NetworkError {}
+export class ReadError extends NetworkError {}
+export class WriteError extends NetworkError {}
+export class CloseError extends NetworkError {}
+
+export class ProtocolError extends TransportError {}
+/** We were asked to send something that is not valid HTTP/1.1; nothing was written. */
+export class LocalProtocolError extends ProtocolError {}
+
+/** The server sent something that is not valid HTTP/1.1. */
+export class RemoteProtocolError extends ProtocolError {
+  /** The llhttp error name (e.g. `HPE_INVALID_CHUNK_SIZE`) or our own (`HEADERS_TOO_LARGE`). */
+  readonly code: string;
+  /** Offset of the offending byte within the response, when known. */
+  readonly offset: number | undefined;
+
+  constructor(code: string, reason: string, offset?: number, context: ErrorContext = {}) {
+    super(offset === undefined ? `${code}: ${reason}` : `${code}: ${reason} at byte ${offset}`, context);
+    this.code = code;
+    this.offset = offset;
+  }
+}
+
+export class ProxyError extends TransportError {}
+export class UnsupportedProtocol extends TransportError {}
+
+export class DecodingError extends RequestError {}
+export class TooManyRedirects extends RequestError {}
+
+/**
+ * The caller's AbortSignal fired. `name` is "AbortError" like the DOM's, so code
+ * that checks `err.name === "AbortError"` keeps working; `cause` is the signal's reason.
+ */
+export class AbortError extends RequestError {
+  override get name(): string {
+    return "AbortError";
+  }
+}
+
+/** Raised by `Response.raiseForStatus()` for 4xx and 5xx responses. */
+export class HTTPStatusError extends HTTPError {
+  readonly response: { readonly status: number };
+
+  constructor(detail: string, response: { readonly status: number }, context: ErrorContext = {}) {
+    super(detail, context);
+    this.response = response;
+  }
+}
+
+export class InvalidURL extends Error {
+  override get name(): string {
+    return "InvalidURL";
+  }
+}
+
+export class StreamError extends Error {
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+export class StreamConsumed extends StreamError {}
+export class StreamClosed extends StreamError {}
+export class ResponseNotRead extends StreamError {}

@@ -1,0 +1,129 @@
+/**
+ * A case-insensitive multi-map of header fields that remembers insertion order
+ * and the original spelling of each name, because that is what goes on the wire.
+ *
+ * Lookups scan a flat array: requests and responses carry a handful of headers,
+ * and a linear scan over a few short strings beats building a hash map per message.
+ */
+
+export type HeadersInit = Headers | Record<string, string | number | readonly (string | number)[]> | Iterable<readonly [string, string | number]>;
+
+export class Headers implements Iterable<[string, string]> {
+  /** Names as given. */
+  private readonly names: string[] = [];
+  /** The same names in lower case, for lookups. */
+  private readonly keys: string[] = [];
+  private readonly values: string[] = [];
+
+  constructor(init?: HeadersInit) {
+    if (init === undefined) return;
+    if (init instanceof Headers) {
+      this.names.push(...init.names);
+      this.keys.push(...init.keys);
+      this.values.push(...init.values);
+    } else if (Symbol.iterator in init) {
+      for (const [name, value] of init as Iterable<readonly [string, string | number]>) this.append(name, value);
+    } else {
+      for (const name of Object.keys(init)) {
+        const value = (init as Record<string, string | number | readonly (string | number)[]>)[name]!;
+        if (Array.isArray(value)) for (const v of value) this.append(name, v);
+        else this.append(name, value as string | number);
+      }
+    }
+  }
+
+  /** Builds headers from a flat `[name, value, name, value, ...]` list, as the parser produces. */
+  static fromRaw(raw: readonly string[]): Headers {
+    const h = new Headers();
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i]!;
+      h.names.push(name);
+      h.keys.push(name.toLowerCase());
+      h.values.push(raw[i + 1]!);
+    }
+    return h;
+  }
+
+  get size(): number {
+    return this.names.length;
+  }
+
+  /** All values of `name` joined with ", ", or null. Set-Cookie is never joined: use getSetCookie(). */
+  get(name: string): string | null {
+    const key = name.toLowerCase();
+    let out: string | null = null;
+    for (let i = 0; i < this.keys.length; i++) {
+      if (this.keys[i] !== key) continue;
+      out = out === null ? this.values[i]! : `${out}, ${this.values[i]!}`;
+    }
+    return out;
+  }
+
+  getAll(name: string): string[] {
+    const key = name.toLowerCase();
+    const out: string[] = [];
+    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] === key) out.push(this.values[i]!);
+    return out;
+  }
+
+  getSetCookie(): string[] {
+    return this.getAll("set-cookie");
+  }
+
+  has(name: string): boolean {
+    return this.keys.includes(name.toLowerCase());
+  }
+
+  append(name: string, value: string | number): this {
+    this.names.push(name);
+    this.keys.push(name.toLowerCase());
+    this.values.push(String(value));
+    return this;
+  }
+
+  /** Replaces every value of `name` with one value, keeping the position of the first. */
+  set(name: string, value: string | number): this {
+    const key = name.toLowerCase();
+    const first = this.keys.indexOf(key);
+    if (first === -1) return this.append(name, value);
+    this.names[first] = name;
+    this.values[first] = String(value);
+    this.removeFrom(key, first + 1);
+    return this;
+  }
+
+  delete(name: string): this {
+    this.removeFrom(name.toLowerCase(), 0);
+    return this;
+  }
+
+  private removeFrom(key: string, start: number): void {
+    for (let i = this.keys.length - 1; i >= start; i--) {
+      if (this.keys[i] !== key) continue;
+      this.names.splice(i, 1);
+      this.keys.splice(i, 1);
+      this.values.splice(i, 1);
+    }
+  }
+
+  /** Each field as sent or received: original name casing, repeated names repeated. */
+  *[Symbol.iterator](): IterableIterator<[string, string]> {
+    for (let i = 0; i < this.names.length; i++) yield [this.names[i]!, this.values[i]!];
+  }
+
+  entries(): IterableIterator<[string, string]> {
+    return this[Symbol.iterator]();
+  }
+
+  /** Lower-case names, each once, in order of first appearance. */
+  keysLower(): string[] {
+    return [...new Set(this.keys)];
+  }
+
+  /** A plain object keyed by lower-case name, repeated values joined (Set-Cookie as an array). */
+  toJSON(): Record<string, string | string[]> {
+    const out: Record<string, string | string[]> = {};
+    for (const key of this.keysLower()) out[key] = key === "set-cookie" ? this.getSetCookie() : this.get(key)!;
+    return out;
+  }
+}

@@ -1,0 +1,284 @@
+/**
+ * ResponseParser: bytes in, response events out, no I/O (the h11 idea).
+ *
+ * One parser lives as long as its connection and parses one response after
+ * another. The connection says what it expects (`expect(method)`), feeds every
+ * chunk it reads (`feed`), and reports EOF (`finish`). The parser calls its
+ * handler with the head, each body chunk and the end; anything that is not a
+ * valid response is thrown as a RemoteProtocolError and leaves the parser
+ * `failed` for good, because a connection that saw bad bytes cannot be trusted.
+ *
+ * After a response ends the parser stops reading (llhttp is paused), so any byte
+ * after the end of the response is reported as left over, never parsed as the
+ * start of the next response: the connection then knows it must not be reused.
+ */
+import { RemoteProtocolError } from "../errors.js";
+import { createResponseParser, ERROR, Span, type Parser } from "./llhttp.js";
+
+export interface ResponseHead {
+  readonly status: number;
+  readonly reason: string;
+  readonly httpVersion: "1.0" | "1.1";
+  /** Header fields in order, as `[name, value, name, value, ...]`, names as sent. */
+  readonly rawHeaders: readonly string[];
+  /** True when the connection may carry another request after this response. */
+  readonly keepAlive: boolean;
+  /** The server's `Keep-Alive: timeout=N` in milliseconds, if it sent one. */
+  readonly keepAliveTimeout: number | undefined;
+}
+
+export interface ResponseHandler {
+  onHead(head: ResponseHead): void;
+  onBody(chunk: Uint8Array): void;
+  /** The response is complete. `trailers` is a flat name/value list like rawHeaders. */
+  onEnd(trailers: readonly string[]): void;
+}
+
+export interface ParserOptions {
+  /** Largest status line plus header section (and, separately, trailer section), in bytes. */
+  readonly maxHeaderSize?: number;
+}
+
+export const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
+/** Bound on 100/103 responses before the final one, so a server cannot keep us busy forever. */
+const MAX_INFORMATIONAL = 32;
+/** Bytes a status line adds besides its reason phrase ("HTTP/1.1 200 " and CRLF). */
+const STATUS_LINE_OVERHEAD = 15;
+/** Bytes a header line adds besides its name and value (": " and CRLF). */
+const HEADER_LINE_OVERHEAD = 4;
+
+export type ParserState =
+  /** No response expected: bytes now are a protocol violation the connection deals with. */
+  | "idle"
+  | "head"
+  | "body"
+  /** A response ended; `leftover` says how many bytes of the last chunk followed it. */
+  | "done"
+  | "failed";
+
+export class ResponseParser {
+  private readonly handler: ResponseHandler;
+  private readonly maxHeaderSize: number;
+  private readonly llhttp: Parser;
+
+  state: ParserState = "idle";
+  /** Bytes that followed the end of the response in the chunk that ended it. */
+  leftover = 0;
+  /** Bytes of the current response seen so far (informational responses included). */
+  received = 0;
+
+  private isHead = false;
+  private informational = 0;
+  // The message being assembled. Spans arrive in pieces; `lastSpan` tells a continuation from a new span.
+  private lastSpan: Span | -1 = -1;
+  private reason = "";
+  private raw: string[] = [];
+  private trailers: string[] = [];
+  private headBytes = 0;
+  /** Bytes fed while the current head was incomplete: catches floods that make no spans (e.g. whitespace). */
+  private headRawBytes = 0;
+  /** Set inside a callback when the message must be rejected; thrown once llhttp returns. */
+  private pending: RemoteProtocolError | undefined;
+
+  constructor(handler: ResponseHandler, options: ParserOptions = {}) {
+    this.handler = handler;
+    this.maxHeaderSize = options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE;
+    this.llhttp = createResponseParser({
+      onMessageBegin: () => this.beginMessage(),
+      onSpan: (kind, text) => this.onSpan(kind, text),
+      onHeadersComplete: (status, major, minor, keepAlive) => this.onHeadersComplete(status, major, minor, keepAlive),
+      onBody: (chunk) => this.handler.onBody(chunk),
+      onMessageComplete: () => this.onMessageComplete(),
+    });
+  }
+
+  /** Prepare for the response to a request with this method (HEAD responses have no body). */
+  expect(method: string): void {
+    if (this.state !== "idle" && this.state !== "done") throw new Error(`cannot expect a response while ${this.state}`);
+    if (this.state === "done") this.llhttp.resume();
+    this.isHead = method === "HEAD";
+    this.state = "head";
+    this.leftover = 0;
+    this.received = 0;
+    this.informational = 0;
+    this.beginMessage();
+  }
+
+  /** Parse a chunk. Returns the state after it; on "done", `leftover` counts the bytes after the response. */
+  feed(chunk: Uint8Array): ParserState {
+    if (this.state !== "head" && this.state !== "body") throw new Error(`cannot feed a parser that is ${this.state}`);
+    const before = this.received;
+    this.received += chunk.length;
+    if (this.state === "head") this.headRawBytes += chunk.length;
+    let code: number;
+    try {
+      code = this.llhttp.execute(chunk);
+    } catch (err) {
+      // A handler threw from inside llhttp: its state is unknown now.
+      this.state = "failed";
+      throw err;
+    }
+    if (this.pending) this.fail(this.pending);
+    if (code === ERROR.PAUSED) {
+      const consumed = this.llhttp.getErrorPosition();
+      this.leftover = chunk.length - consumed;
+      return this.state;
+    }
+    if (code !== ERROR.OK) {
+      const name = this.llhttp.getErrorName(code) ?? `HPE_${code}`;
+      const reason = this.llhttp.getErrorReason(code) ?? "invalid response";
+      this.fail(new RemoteProtocolError(name, reason, before + this.llhttp.getErrorPosition()));
+    }
+    if (this.state === "head" && this.headRawBytes > this.maxHeaderSize) {
+      this.fail(this.headersTooLarge());
+    }
+    return this.state;
+  }
+
+  /**
+   * The peer closed its side. A body delimited by the close ends here; anything
+   * else that is incomplete is an error, never a short success.
+   */
+  finish(): ParserState {
+    if (this.state === "done" || this.state === "idle" || this.state === "failed") return this.state;
+    // On success llhttp runs onMessageComplete (which pauses, and moves `state` to "done").
+    this.llhttp.finish();
+    if ((this.state as ParserState) !== "done") {
+      const where = this.state === "head" ? (this.received === 0 ? "before sending a response" : "inside the response head") : "before the body was complete";
+      this.fail(new RemoteProtocolError("INCOMPLETE_RESPONSE", `server closed the connection ${where}`, this.received));
+    }
+    return this.state;
+  }
+
+  /** Free the parser's wasm memory. The parser is unusable afterwards. */
+  destroy(): void {
+    this.state = "failed";
+    this.llhttp.destroy();
+  }
+
+  private fail(error: RemoteProtocolError): never {
+    this.state = "failed";
+    this.pending = undefined;
+    throw error;
+  }
+
+  private headersTooLarge(): RemoteProtocolError {
+    const what = this.state === "body" ? "trailer section" : "response head";
+    return new RemoteProtocolError("HEADERS_TOO_LARGE", `${what} exceeds ${this.maxHeaderSize} bytes`, this.received);
+  }
+
+  private beginMessage(): void {
+    this.lastSpan = -1;
+    this.reason = "";
+    this.raw = [];
+    this.trailers = [];
+    this.headBytes = STATUS_LINE_OVERHEAD;
+    this.headRawBytes = 0;
+  }
+
+  private onSpan(kind: Span, text: string): void {
+    if (this.pending) return;
+    this.headBytes += text.length;
+    const target = this.state === "body" ? this.trailers : this.raw;
+    if (kind === Span.Status) {
+      this.reason += text;
+    } else if (kind === this.lastSpan) {
+      target[target.length - 1] += text;
+    } else {
+      if (kind === Span.Field) this.headBytes += HEADER_LINE_OVERHEAD;
+      target.push(text);
+    }
+    this.lastSpan = kind;
+    // Stop collecting at the limit instead of buffering an endless header.
+    if (this.headBytes > this.maxHeaderSize) this.pending = this.headersTooLarge();
+  }
+
+  private onHeadersComplete(status: number, major: number, minor: number, llhttpKeepAlive: boolean): number {
+    if (this.pending) return -1;
+    if (status === 101) {
+      this.pending = new RemoteProtocolError("UNEXPECTED_UPGRADE", "server switched protocols (101) without being asked", this.received);
+      return -1;
+    }
+    if (status >= 100 && status < 200) {
+      if (++this.informational > MAX_INFORMATIONAL) {
+        this.pending = new RemoteProtocolError("TOO_MANY_INFORMATIONAL", `more than ${MAX_INFORMATIONAL} informational responses`, this.received);
+        return -1;
+      }
+      return 1;
+    }
+    if (status < 100 || status > 599) {
+      this.pending = new RemoteProtocolError("HPE_INVALID_STATUS", `status code ${status} is outside 100-599`, this.received);
+      return -1;
+    }
+    if (major !== 1 || (minor !== 0 && minor !== 1)) {
+      this.pending = new RemoteProtocolError("HPE_INVALID_VERSION", `unsupported HTTP version ${major}.${minor}`, this.received);
+      return -1;
+    }
+
+    const raw = this.raw;
+    const bodyless = this.isHead || status === 204 || status === 304;
+    // HTTP/1.1 keeps the connection unless told otherwise; HTTP/1.0 only when asked to.
+    let keepAlive = minor === 1;
+    let keepAliveTimeout: number | undefined;
+    for (let i = 0; i < raw.length; i += 2) {
+      // Optional whitespace around a value is not part of it (RFC 9110 §5.5).
+      const value = (raw[i + 1] = raw[i + 1]!.trim());
+      const name = raw[i]!;
+      if (name.length === 10 && name.toLowerCase() === "connection") {
+        if (hasToken(value, "close")) keepAlive = false;
+        else if (minor === 0 && hasToken(value, "keep-alive")) keepAlive = true;
+      } else if (name.length === 17 && name.toLowerCase() === "transfer-encoding" && value.toLowerCase() !== "chunked") {
+        // Any other coding would hand the caller encoded bytes as if they were the body (h11 refuses too).
+        this.pending = new RemoteProtocolError("UNSUPPORTED_TRANSFER_ENCODING", `unsupported Transfer-Encoding ${JSON.stringify(value)}`, this.received);
+        return -1;
+      } else if (name.length === 10 && name.toLowerCase() === "keep-alive") {
+        keepAliveTimeout = parseKeepAliveTimeout(value) ?? keepAliveTimeout;
+      }
+    }
+    // llhttp's own verdict also covers bodies delimited by the close. It is computed before it
+    // learns that a HEAD response has no body, so for bodyless responses only our rule applies.
+    if (!bodyless) keepAlive &&= llhttpKeepAlive;
+    this.state = "body";
+    this.lastSpan = -1;
+    this.headBytes = 0; // the trailer section gets a budget of its own
+    this.handler.onHead({
+      status,
+      reason: this.reason,
+      httpVersion: minor === 0 ? "1.0" : "1.1",
+      rawHeaders: raw,
+      keepAlive,
+      keepAliveTimeout,
+    });
+    // Responses to HEAD, and 204 and 304 responses, never have a body, whatever their headers say.
+    return bodyless ? 1 : 0;
+  }
+
+  private onMessageComplete(): number {
+    if (this.pending) return -1;
+    if (this.state === "head") {
+      // An informational response ended; the real one follows on the same stream.
+      this.beginMessage();
+      return ERROR.OK;
+    }
+    const trailers = this.trailers;
+    for (let i = 1; i < trailers.length; i += 2) trailers[i] = trailers[i]!.trim();
+    this.state = "done";
+    this.handler.onEnd(trailers);
+    return ERROR.PAUSED;
+  }
+}
+
+/** Whether a comma-separated header value contains `token` (case-insensitive). */
+export function hasToken(value: string, token: string): boolean {
+  for (const part of value.split(",")) if (part.trim().toLowerCase() === token) return true;
+  return false;
+}
+
+/** `timeout=N` from a Keep-Alive header, in milliseconds. */
+export function parseKeepAliveTimeout(value: string): number | undefined {
+  for (const part of value.split(",")) {
+    const [key, v] = part.split("=");
+    if (key?.trim().toLowerCase() === "timeout" && v !== undefined && /^\s*\d+\s*$/.test(v)) return Number(v) * 1000;
+  }
+  return undefined;
+}

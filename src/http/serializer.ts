@@ -1,0 +1,94 @@
+/**
+ * Request head serialization. Everything is validated before a single byte is
+ * produced, so an injection attempt (CR/LF in a header, a space in the path)
+ * fails the request instead of smuggling a second one onto the connection.
+ *
+ * The head is built as one latin1 string: the socket encodes it once, and
+ * `cork()` lets the connection send it in the same packet as a small body.
+ */
+import { LocalProtocolError } from "../errors.js";
+import type { Framing } from "./framing.js";
+import type { Headers } from "./headers.js";
+import { isFieldValue, isRequestTarget, isToken } from "./tokens.js";
+
+/** Header lines validated once and reused verbatim, e.g. a client's User-Agent and Accept. */
+export class PreparedHeaders {
+  private constructor(
+    /** Rendered `Name: value\r\n` lines. */
+    readonly text: string,
+    /** Lower-case names present, so callers can tell when a request overrides one. */
+    readonly names: ReadonlySet<string>,
+  ) {}
+
+  static from(headers: Iterable<readonly [string, string]>): PreparedHeaders {
+    let text = "";
+    const names = new Set<string>();
+    for (const [name, value] of headers) {
+      text += headerLine(name, value);
+      names.add(name.toLowerCase());
+    }
+    return new PreparedHeaders(text, names);
+  }
+}
+
+export interface RequestHead {
+  readonly method: string;
+  /** origin-form (`/path?query`) or, for proxies, absolute-form. */
+  readonly target: string;
+  /** The Host header value (URL.host: port only when not the default, IPv6 in brackets). */
+  readonly host: string;
+  readonly headers: Headers;
+  readonly framing: Framing;
+  /** Lines appended after `headers`; must not repeat a name present there. */
+  readonly prepared?: PreparedHeaders | undefined;
+}
+
+function headerLine(name: string, value: string): string {
+  if (!isToken(name)) throw new LocalProtocolError(`invalid header name: ${JSON.stringify(name)}`);
+  if (!isFieldValue(value)) {
+    throw new LocalProtocolError(`invalid character in the value of header ${name}: ${JSON.stringify(value)}`);
+  }
+  return `${name}: ${value}\r\n`;
+}
+
+/** Headers the serializer writes itself from the framing and the URL. */
+function isComputed(name: string): boolean {
+  switch (name.length) {
+    case 4:
+      return name.toLowerCase() === "host";
+    case 14:
+      return name.toLowerCase() === "content-length";
+    case 17:
+      return name.toLowerCase() === "transfer-encoding";
+    default:
+      return false;
+  }
+}
+
+export function serializeRequestHead(head: RequestHead): string {
+  const { method, target, headers } = head;
+  if (!isToken(method)) throw new LocalProtocolError(`invalid method: ${JSON.stringify(method)}`);
+  if (!isRequestTarget(target)) throw new LocalProtocolError(`invalid request target: ${JSON.stringify(target)}`);
+  const host = headers.get("host") ?? head.host;
+  if (host.length === 0 || !isFieldValue(host) || host.includes(" ")) {
+    throw new LocalProtocolError(`invalid Host: ${JSON.stringify(host)}`);
+  }
+
+  let out = `${method} ${target} HTTP/1.1\r\nHost: ${host}\r\n`;
+  for (const [name, value] of headers) {
+    if (isComputed(name)) continue;
+    out += headerLine(name, value);
+  }
+  if (head.prepared) out += head.prepared.text;
+  switch (head.framing.kind) {
+    case "length":
+      out += `Content-Length: ${head.framing.length}\r\n`;
+      break;
+    case "chunked":
+      out += "Transfer-Encoding: chunked\r\n";
+      break;
+    case "none":
+      break;
+  }
+  return out + "\r\n";
+}

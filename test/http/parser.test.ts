@@ -1,0 +1,121 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { RemoteProtocolError } from "../../src/errors.js";
+import { ResponseParser } from "../../src/http/parser.js";
+import { everyByte, parse, type Outcome } from "../support/parse.js";
+import { fixtures, type Fixture } from "./fixtures.js";
+
+const bytesOf = (f: Fixture): Uint8Array => Buffer.from(f.raw, "latin1");
+
+function check(f: Fixture, got: Outcome): void {
+  const e = f.expect;
+  if (e.error !== undefined) {
+    expect(got.error).toBe(e.error);
+    expect(got.ended).toBe(false);
+    return;
+  }
+  expect(got.error).toBeUndefined();
+  expect(got.ended).toBe(true);
+  const h = got.head!;
+  if (e.status !== undefined) expect(h.status).toBe(e.status);
+  if (e.reason !== undefined) expect(h.reason).toBe(e.reason);
+  if (e.httpVersion !== undefined) expect(h.httpVersion).toBe(e.httpVersion);
+  if (e.rawHeaders !== undefined) expect(h.rawHeaders).toEqual(e.rawHeaders);
+  if (e.keepAlive !== undefined) expect(h.keepAlive).toBe(e.keepAlive);
+  if (e.keepAliveTimeout !== undefined) expect(h.keepAliveTimeout).toBe(e.keepAliveTimeout);
+  if (e.body !== undefined) expect(got.body).toBe(e.body);
+  if (e.trailers !== undefined) expect(got.trailers).toEqual(e.trailers);
+  expect(got.leftover).toBe(e.leftover ?? 0);
+}
+
+describe("ResponseParser fixtures", () => {
+  it("has at least 40 fixtures", () => {
+    expect(fixtures.length).toBeGreaterThanOrEqual(40);
+  });
+
+  for (const f of fixtures) {
+    describe(f.name, () => {
+      const bytes = bytesOf(f);
+      const whole = parse(bytes, f.method, [], f.maxHeaderSize);
+
+      it("fed whole", () => check(f, whole));
+
+      it("fed byte by byte gives the same events", () => {
+        expect(parse(bytes, f.method, everyByte(bytes.length), f.maxHeaderSize)).toEqual(whole);
+      });
+
+      it("cut at every offset gives the same events", () => {
+        for (let cut = 1; cut < bytes.length; cut++) {
+          expect(parse(bytes, f.method, [cut], f.maxHeaderSize), `cut at ${cut}`).toEqual(whole);
+        }
+      });
+
+      it("cut at random offsets gives the same events", () => {
+        fc.assert(
+          fc.property(fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, bytes.length - 1) }), { maxLength: 12 }), (cuts) => {
+            cuts.sort((a, b) => a - b);
+            expect(parse(bytes, f.method, cuts, f.maxHeaderSize)).toEqual(whole);
+          }),
+          { numRuns: 50 },
+        );
+      });
+    });
+  }
+});
+
+describe("ResponseParser across responses", () => {
+  it("parses one response after another on the same parser", () => {
+    const seen: string[] = [];
+    const parser = new ResponseParser({
+      onHead: (h) => seen.push(`head ${h.status}`),
+      onBody: (b) => seen.push(`body ${Buffer.from(b).toString()}`),
+      onEnd: () => seen.push("end"),
+    });
+    for (const [method, raw] of [
+      ["GET", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na"],
+      ["HEAD", "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n"],
+      ["GET", "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nb\r\n0\r\n\r\n"],
+    ] as const) {
+      parser.expect(method);
+      expect(parser.feed(Buffer.from(raw))).toBe("done");
+      expect(parser.leftover).toBe(0);
+    }
+    expect(seen).toEqual(["head 200", "body a", "end", "head 200", "end", "head 201", "body b", "end"]);
+    parser.destroy();
+  });
+
+  it("reports the llhttp error name, reason and byte offset", () => {
+    const parser = new ResponseParser({ onHead() {}, onBody() {}, onEnd() {} });
+    parser.expect("GET");
+    let error: unknown;
+    try {
+      parser.feed(Buffer.from("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"));
+      parser.feed(Buffer.from("zz\r\n"));
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(RemoteProtocolError);
+    const e = error as RemoteProtocolError;
+    expect(e.code).toBe("HPE_INVALID_CHUNK_SIZE");
+    expect(e.message).toMatch(/chunk size/i);
+    expect(e.offset).toBe(47);
+    expect(parser.state).toBe("failed");
+    parser.destroy();
+  });
+
+  it("stops collecting an endless header at the limit instead of buffering it", () => {
+    let error: unknown;
+    const parser = new ResponseParser({ onHead() {}, onBody() {}, onEnd() {} }, { maxHeaderSize: 1024 });
+    parser.expect("GET");
+    parser.feed(Buffer.from("HTTP/1.1 200 OK\r\nX-Endless: "));
+    try {
+      for (let i = 0; i < 100; i++) parser.feed(Buffer.alloc(100, "a"));
+    } catch (err) {
+      error = err;
+    }
+    expect((error as RemoteProtocolError).code).toBe("HEADERS_TOO_LARGE");
+    // Caught within one chunk of the limit, not after all 10,000 bytes.
+    expect((error as RemoteProtocolError).offset).toBeLessThan(1024 + 200);
+    parser.destroy();
+  });
+});
