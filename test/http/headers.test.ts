@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { Headers } from "../../src/http/headers.js";
+
+describe("Headers", () => {
+  it("is case-insensitive, keeps order and original casing", () => {
+    const h = new Headers([["Content-Type", "text/plain"], ["X-Dup", "1"], ["x-dup", "2"]]);
+    expect(h.get("content-type")).toBe("text/plain");
+    expect(h.get("X-DUP")).toBe("1, 2");
+    expect(h.getAll("x-dup")).toEqual(["1", "2"]);
+    expect([...h]).toEqual([["Content-Type", "text/plain"], ["X-Dup", "1"], ["x-dup", "2"]]);
+    expect(h.has("CONTENT-TYPE")).toBe(true);
+    expect(h.get("missing")).toBeNull();
+  });
+
+  it("never joins Set-Cookie", () => {
+    const h = Headers.fromRaw(["Set-Cookie", "a=1; Path=/", "Set-Cookie", "b=2, expires=Thu, 01 Jan 2026"]);
+    expect(h.getSetCookie()).toEqual(["a=1; Path=/", "b=2, expires=Thu, 01 Jan 2026"]);
+    expect(h.toJSON()["set-cookie"]).toEqual(["a=1; Path=/", "b=2, expires=Thu, 01 Jan 2026"]);
+  });
+
+  it("set replaces all values in place of the first; delete removes all", () => {
+    const h = new Headers([["A", "1"], ["B", "2"], ["a", "3"]]);
+    h.set("a", "x");
+    expect([...h]).toEqual([["a", "x"], ["B", "2"]]);
+    h.delete("B");
+    expect([...h]).toEqual([["a", "x"]]);
+  });
+
+  it("accepts records with arrays and numbers, and copies other Headers", () => {
+    const h = new Headers({ Accept: ["a", "b"], "Content-Length": 5 });
+    expect([...h]).toEqual([["Accept", "a"], ["Accept", "b"], ["Content-Length", "5"]]);
+    const copy = new Headers(h);
+    copy.set("accept", "c");
+    expect(h.get("accept")).toBe("a, b");
+    expect(copy.get("accept")).toBe("c");
+  });
+});

@@ -1,0 +1,145 @@
+import { describe, expect, it } from "vitest";
+import { LocalProtocolError } from "../../src/errors.js";
+import { chooseFraming, chunkSizeLine, LAST_CHUNK, type BodyLength } from "../../src/http/framing.js";
+import { Headers } from "../../src/http/headers.js";
+import { PreparedHeaders, serializeRequestHead } from "../../src/http/serializer.js";
+
+const NONE: BodyLength = { kind: "none" };
+const known = (length: number): BodyLength => ({ kind: "known", length });
+const UNKNOWN: BodyLength = { kind: "unknown" };
+
+function head(method: string, url: string, headers: Headers = new Headers(), body: BodyLength = NONE): string {
+  const u = new URL(url);
+  return serializeRequestHead({ method, target: u.pathname + u.search, host: u.host, headers, framing: chooseFraming(method, body, headers) });
+}
+
+describe("serializeRequestHead", () => {
+  it("writes the request line and Host first", () => {
+    const h = new Headers([["Accept", "*/*"], ["X-Trace", "1"]]);
+    expect(head("GET", "http://example.org/a/b?x=1&y=2", h)).toBe("GET /a/b?x=1&y=2 HTTP/1.1\r\nHost: example.org\r\nAccept: */*\r\nX-Trace: 1\r\n\r\n");
+  });
+
+  it("adds the port to Host only when it is not the scheme's default", () => {
+    expect(head("GET", "http://example.org:80/")).toContain("Host: example.org\r\n");
+    expect(head("GET", "https://example.org:443/")).toContain("Host: example.org\r\n");
+    expect(head("GET", "http://example.org:8080/")).toContain("Host: example.org:8080\r\n");
+    expect(head("GET", "https://example.org:80/")).toContain("Host: example.org:80\r\n");
+  });
+
+  it("brackets IPv6 hosts", () => {
+    expect(head("GET", "http://[::1]:8080/")).toContain("Host: [::1]:8080\r\n");
+    expect(head("GET", "http://[::1]/")).toContain("Host: [::1]\r\n");
+  });
+
+  it("puts a caller's Host first and only once", () => {
+    const out = head("GET", "http://127.0.0.1:9/", new Headers([["X-A", "1"], ["host", "virtual.example"]]));
+    expect(out).toBe("GET / HTTP/1.1\r\nHost: virtual.example\r\nX-A: 1\r\n\r\n");
+  });
+
+  it("keeps header name casing and repeated headers", () => {
+    const out = head("GET", "http://h/", new Headers([["x-lower", "a"], ["X-Dup", "1"], ["X-Dup", "2"]]));
+    expect(out).toContain("x-lower: a\r\nX-Dup: 1\r\nX-Dup: 2\r\n");
+  });
+
+  it("appends prepared headers verbatim", () => {
+    const prepared = PreparedHeaders.from([["User-Agent", "wirepool/0.1"], ["Accept", "*/*"]]);
+    const u = new URL("http://h/");
+    const out = serializeRequestHead({ method: "GET", target: "/", host: u.host, headers: new Headers(), framing: { kind: "none" }, prepared });
+    expect(out).toBe("GET / HTTP/1.1\r\nHost: h\r\nUser-Agent: wirepool/0.1\r\nAccept: */*\r\n\r\n");
+    expect(prepared.names.has("user-agent")).toBe(true);
+    expect(() => PreparedHeaders.from([["X-Bad", "a\r\nb"]])).toThrow(LocalProtocolError);
+  });
+});
+
+describe("body framing", () => {
+  it("GET and HEAD without a body send neither length nor chunked", () => {
+    for (const m of ["GET", "HEAD", "DELETE", "OPTIONS"]) {
+      const out = head(m, "http://h/");
+      expect(out).not.toMatch(/content-length|transfer-encoding/i);
+    }
+  });
+
+  it("POST, PUT and PATCH with an empty body send Content-Length: 0", () => {
+    for (const m of ["POST", "PUT", "PATCH"]) {
+      expect(head(m, "http://h/")).toContain("Content-Length: 0\r\n");
+      expect(head(m, "http://h/", new Headers(), known(0))).toContain("Content-Length: 0\r\n");
+    }
+  });
+
+  it("a known length is sent as Content-Length, a stream as chunked, never both", () => {
+    const withLength = head("POST", "http://h/", new Headers(), known(42));
+    expect(withLength).toContain("Content-Length: 42\r\n");
+    expect(withLength).not.toMatch(/transfer-encoding/i);
+    const streamed = head("POST", "http://h/", new Headers(), UNKNOWN);
+    expect(streamed).toContain("Transfer-Encoding: chunked\r\n");
+    expect(streamed).not.toMatch(/content-length/i);
+  });
+
+  it("a caller's Content-Length must match the body", () => {
+    expect(head("POST", "http://h/", new Headers({ "Content-Length": "3" }), known(3))).toContain("Content-Length: 3\r\n");
+    expect(() => head("POST", "http://h/", new Headers({ "Content-Length": "4" }), known(3))).toThrow(LocalProtocolError);
+    expect(() => head("POST", "http://h/", new Headers({ "Content-Length": "4" }), NONE)).toThrow(/no body/);
+    expect(() => head("POST", "http://h/", new Headers({ "Content-Length": "x" }), known(1))).toThrow(/invalid Content-Length/);
+    expect(() => head("POST", "http://h/", new Headers([["Content-Length", "1"], ["Content-Length", "2"]]), known(1))).toThrow(LocalProtocolError);
+  });
+
+  it("a caller's Content-Length frames a stream of unknown length", () => {
+    const out = head("PUT", "http://h/", new Headers({ "content-length": "10" }), UNKNOWN);
+    expect(out).toContain("Content-Length: 10\r\n");
+    expect(out).not.toContain("content-length");
+    expect(out).not.toMatch(/transfer-encoding/i);
+  });
+
+  it("rejects Content-Length together with Transfer-Encoding, and unknown codings", () => {
+    expect(() => head("POST", "http://h/", new Headers({ "Content-Length": "1", "Transfer-Encoding": "chunked" }), known(1))).toThrow(/both/);
+    expect(() => head("POST", "http://h/", new Headers({ "Transfer-Encoding": "gzip" }), UNKNOWN)).toThrow(/Transfer-Encoding/);
+  });
+
+  it("frames chunks and never an empty one before the end", () => {
+    expect(chunkSizeLine(5)).toBe("5\r\n");
+    expect(chunkSizeLine(255)).toBe("ff\r\n");
+    expect(chunkSizeLine(65536)).toBe("10000\r\n");
+    expect(() => chunkSizeLine(0)).toThrow(RangeError);
+    expect(LAST_CHUNK).toBe("0\r\n\r\n");
+  });
+});
+
+describe("injection is refused before a byte is produced", () => {
+  const evil = ["a\r\nX-Injected: 1", "a\nb", "a\rb", "a\0b"];
+
+  it("in header values, including through toString()", () => {
+    for (const v of evil) {
+      expect(() => head("GET", "http://h/", new Headers([["X-A", v]]))).toThrow(LocalProtocolError);
+    }
+    const sneaky = { toString: () => "ok\r\nSet-Cookie: x" } as unknown as string;
+    expect(() => head("GET", "http://h/", new Headers({ "X-A": sneaky }))).toThrow(LocalProtocolError);
+  });
+
+  it("in header names", () => {
+    for (const n of ["X-A\r\nX-B", "X A", "X:A", "", "X\0"]) {
+      expect(() => head("GET", "http://h/", new Headers([[n, "1"]]))).toThrow(LocalProtocolError);
+    }
+  });
+
+  it("in the method", () => {
+    for (const m of ["GET / HTTP/1.1\r\nX:", "GE T", "", "GET\r\n", "GÉT"]) {
+      expect(() => head(m, "http://h/")).toThrow(LocalProtocolError);
+    }
+  });
+
+  it("in the target", () => {
+    for (const t of ["/a b", "/a\r\nX: 1", "/\0", "/\u0100", ""]) {
+      expect(() => serializeRequestHead({ method: "GET", target: t, host: "h", headers: new Headers(), framing: { kind: "none" } })).toThrow(LocalProtocolError);
+    }
+  });
+
+  it("in the Host, given or computed", () => {
+    expect(() => head("GET", "http://h/", new Headers({ Host: "a\r\nX-B: 1" }))).toThrow(LocalProtocolError);
+    expect(() => head("GET", "http://h/", new Headers({ Host: "a b" }))).toThrow(LocalProtocolError);
+    expect(() => serializeRequestHead({ method: "GET", target: "/", host: "h\r\nX: y", headers: new Headers(), framing: { kind: "none" } })).toThrow(LocalProtocolError);
+  });
+
+  it("rejects characters with no latin1 byte", () => {
+    expect(() => head("GET", "http://h/", new Headers({ "X-A": "snow ☃" }))).toThrow(LocalProtocolError);
+  });
+});
