@@ -1,0 +1,548 @@
+/**
+ * Connection: one socket, one response parser, one request at a time.
+ *
+ *   connecting ──► idle ◄──► active
+ *        │          │          │
+ *        └──────────┴──────────┴──► closed (final, with a reason)
+ *
+ * A connection knows nothing about queues or limits: its owner (the pool) tells
+ * it to send a request and hears back when it becomes idle or closes. What it
+ * does know is whether it can be trusted with another request: only when the
+ * response ended cleanly, both sides want to keep it, nothing followed the
+ * response, and nothing arrived while it sat idle.
+ *
+ * Socket listeners are attached once per connection, not per request, and a
+ * single timer per connection is refreshed for the connect, write and read
+ * timeouts, so the per-request cost is one exchange object and one promise.
+ */
+import net from "node:net";
+import tls from "node:tls";
+import {
+  ConnectError,
+  ConnectTimeout,
+  LocalProtocolError,
+  type Phase,
+  ReadError,
+  ReadTimeout,
+  RemoteProtocolError,
+  type TransportError,
+  WriteError,
+  WriteTimeout,
+} from "../errors.js";
+import { CHUNK_END, chunkSizeLine, type Framing, LAST_CHUNK } from "../http/framing.js";
+import { ResponseParser, type ResponseHead } from "../http/parser.js";
+import { type BodySource, ResponseBody } from "./body.js";
+import type { Origin } from "./origin.js";
+
+export type ConnectionState = "connecting" | "idle" | "active" | "closed";
+
+export type CloseReason =
+  | "server closed"
+  | "expired"
+  | "keep-alive limit"
+  | "making room"
+  | "pool closed"
+  | "not reusable"
+  | "unexpected data"
+  | "aborted"
+  | "timeout"
+  | "error";
+
+export interface TlsOptions {
+  ca?: string | Buffer | (string | Buffer)[];
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  rejectUnauthorized?: boolean;
+  servername?: string;
+}
+
+export interface ConnectOptions {
+  readonly tls?: TlsOptions | undefined;
+  /** Connect to this Unix socket instead of host:port (the origin still names the Host). */
+  readonly socketPath?: string | undefined;
+  readonly maxHeaderSize?: number | undefined;
+  readonly connectTimeout: number | null;
+}
+
+export interface ConnectionOwner {
+  connectionIdle(conn: Connection): void;
+  connectionClosed(conn: Connection): void;
+}
+
+export type RequestBody = null | Uint8Array | AsyncIterable<Uint8Array>;
+
+export interface OutgoingRequest {
+  readonly method: string;
+  /** The serialized request head (latin1). */
+  readonly head: string;
+  readonly framing: Framing;
+  readonly body: RequestBody;
+}
+
+export interface IncomingResponse {
+  readonly head: ResponseHead;
+  readonly body: ResponseBody;
+}
+
+export interface ExchangeTimeouts {
+  readonly read: number | null;
+  readonly write: number | null;
+}
+
+/** After the reader gives up on a body, this much more may be read to keep the connection. */
+const DRAIN_LIMIT = 64 * 1024;
+/** Errors that mean the peer dropped the connection, as opposed to a timeout or bad bytes. */
+const DROP_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
+
+type TimerKind = "connect" | "write" | "read";
+
+/** The state of the request being served. One per request; everything else is per connection. */
+class Exchange {
+  phase: Phase = "write";
+  /** The request is fully written. */
+  written = false;
+  /** The response head arrived before the request was fully written (e.g. an early 413). */
+  early = false;
+  body: ResponseBody | undefined;
+  /** Bytes read after the reader gave up, hoping to keep the connection; -1 while the reader reads. */
+  draining = -1;
+  /** The response's own verdict on keeping the connection. */
+  keepAlive = false;
+
+  constructor(
+    readonly method: string,
+    readonly timeouts: ExchangeTimeouts,
+    readonly resolve: (r: IncomingResponse) => void,
+    readonly reject: (e: unknown) => void,
+  ) {}
+}
+
+/** Why the last request failed, for the pool's retry decision. */
+export interface Failure {
+  readonly error: TransportError;
+  /** The connection had served a request before this one. */
+  readonly reused: boolean;
+  /** Not a single byte of the response had arrived. */
+  readonly beforeResponse: boolean;
+  /** The peer closed or reset the connection (rather than a timeout or a protocol error). */
+  readonly dropped: boolean;
+}
+
+let nextId = 1;
+
+export class Connection implements BodySource {
+  readonly id = nextId++;
+  readonly origin: Origin;
+  readonly createdAt = performance.now();
+  state: ConnectionState = "connecting";
+  closeReason: CloseReason | undefined;
+  /** When the connection last became idle (performance.now()). */
+  idleSince = 0;
+  /** Requests sent on this connection, the current one included. */
+  requests = 0;
+  /** The server's Keep-Alive timeout hint, in ms, from the latest response. */
+  keepAliveHint: number | undefined;
+  /** Set when a request fails; read by the pool to decide on a retry. */
+  failure: Failure | undefined;
+  /** Resolves once connected; rejects with ConnectError or ConnectTimeout. */
+  readonly ready: Promise<void>;
+
+  private readonly owner: ConnectionOwner;
+  private readonly socket: net.Socket;
+  private readonly parser: ResponseParser;
+  private exchange: Exchange | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private timerKind: TimerKind = "connect";
+  private timerMs = 0;
+  private armed = false;
+  private settleReady: ((e?: unknown) => void) | undefined;
+  private drainWaiter: (() => void) | undefined;
+
+  constructor(origin: Origin, options: ConnectOptions, owner: ConnectionOwner) {
+    this.origin = origin;
+    this.owner = owner;
+    this.parser = new ResponseParser(
+      { onHead: (h) => this.onHead(h), onBody: (c) => this.onBody(c), onEnd: () => this.onEnd() },
+      options.maxHeaderSize === undefined ? {} : { maxHeaderSize: options.maxHeaderSize },
+    );
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.settleReady = (e) => (e === undefined ? resolve() : reject(e));
+    });
+    // Nobody may be waiting on `ready` when it fails (the request was aborted); that is not an unhandled rejection.
+    this.ready.catch(() => {});
+
+    const where = options.socketPath !== undefined ? { path: options.socketPath } : { host: origin.hostname, port: origin.port };
+    if (origin.scheme === "https") {
+      const t = options.tls ?? {};
+      this.socket = tls.connect({
+        ...where,
+        ...t,
+        servername: t.servername ?? (net.isIP(origin.hostname) === 0 ? origin.hostname : undefined),
+        ALPNProtocols: ["http/1.1"],
+      });
+      this.socket.once("secureConnect", () => this.onConnect());
+    } else {
+      this.socket = net.connect(where);
+      this.socket.once("connect", () => this.onConnect());
+    }
+    this.socket.setNoDelay(true);
+    this.socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    this.socket.on("end", () => this.onEof());
+    this.socket.on("error", (err) => this.onSocketError(err));
+    this.socket.on("close", () => this.onSocketClose());
+    this.socket.on("drain", () => this.onDrain());
+    this.arm("connect", options.connectTimeout);
+  }
+
+  /** Whether the connection can take a request right now: idle, and the socket shows no sign of closing. */
+  isUsable(): boolean {
+    const s = this.socket;
+    return this.state === "idle" && !s.destroyed && s.writable && !s.readableEnded && s.readableLength === 0;
+  }
+
+  /**
+   * Sends a request and resolves with the response head and a body to read. The
+   * connection becomes idle again (and tells its owner) once the body is read to
+   * the end and the connection is still reusable.
+   */
+  send(request: OutgoingRequest, timeouts: ExchangeTimeouts): Promise<IncomingResponse> {
+    if (this.state !== "idle") return Promise.reject(new Error(`connection ${this.id} is ${this.state}, not idle`));
+    this.state = "active";
+    this.requests++;
+    this.failure = undefined;
+    return new Promise<IncomingResponse>((resolve, reject) => {
+      const ex = new Exchange(request.method, timeouts, resolve, reject);
+      this.exchange = ex;
+      this.parser.expect(request.method);
+      const { head, body, framing } = request;
+      const socket = this.socket;
+      if (body === null || body instanceof Uint8Array) {
+        socket.cork();
+        socket.write(head, "latin1");
+        if (body !== null && body.length > 0) {
+          if (framing.kind === "chunked") {
+            socket.write(chunkSizeLine(body.length), "latin1");
+            socket.write(body);
+            socket.write(CHUNK_END + LAST_CHUNK, "latin1");
+          } else {
+            socket.write(body);
+          }
+        } else if (framing.kind === "chunked") {
+          socket.write(LAST_CHUNK, "latin1");
+        }
+        socket.uncork();
+        if (socket.writableNeedDrain) {
+          this.arm("write", timeouts.write);
+        } else {
+          this.written(ex);
+        }
+      } else {
+        this.arm("write", timeouts.write);
+        void this.writeStream(ex, head, body, framing);
+      }
+    });
+  }
+
+  /** Fails the current request (if any) with `error` and closes the connection. */
+  abort(error: TransportError | Error): void {
+    if (this.state === "closed") return;
+    this.fail(error, "aborted");
+  }
+
+  /** Closes the connection now. Idempotent. */
+  close(reason: CloseReason): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.closeReason = reason;
+    this.armed = false;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.socket.destroy();
+    this.parser.destroy();
+    this.settleReady?.(new ConnectError(`connection closed before it was established (${reason})`, { origin: this.origin.key, phase: "connect" }));
+    this.settleReady = undefined;
+    this.owner.connectionClosed(this);
+  }
+
+  // --- BodySource: the reader's backpressure and cancellation
+
+  pause(): void {
+    this.socket.pause();
+    // A slow reader is not a slow server: the read timeout waits until we read again.
+    this.disarm();
+  }
+
+  resume(): void {
+    const ex = this.exchange;
+    if (ex === undefined) return;
+    this.arm("read", ex.timeouts.read);
+    this.socket.resume();
+  }
+
+  cancel(): void {
+    const ex = this.exchange;
+    if (ex === undefined || this.state !== "active") return;
+    // Reading a small remainder is cheaper than a new connection; onData gives up past DRAIN_LIMIT.
+    ex.draining = 0;
+    this.resume();
+  }
+
+  // --- writing
+
+  private async writeStream(ex: Exchange, head: string, body: AsyncIterable<Uint8Array>, framing: Framing): Promise<void> {
+    const socket = this.socket;
+    const chunked = framing.kind === "chunked";
+    let sent = 0;
+    try {
+      socket.write(head, "latin1");
+      for await (const chunk of body) {
+        if (this.exchange !== ex || ex.early) return; // aborted, failed, or answered already
+        if (chunk.length === 0) continue; // an empty chunk would end a chunked body early
+        sent += chunk.length;
+        if (framing.kind === "length" && sent > framing.length) {
+          throw new LocalProtocolError(`the request body is longer than its Content-Length of ${framing.length}`);
+        }
+        let ok: boolean;
+        if (chunked) {
+          socket.cork();
+          socket.write(chunkSizeLine(chunk.length), "latin1");
+          socket.write(chunk);
+          ok = socket.write(CHUNK_END, "latin1");
+          socket.uncork();
+        } else {
+          ok = socket.write(chunk);
+        }
+        if (!ok) await this.waitForDrain(ex);
+        if (this.exchange !== ex || ex.early) return;
+      }
+      if (framing.kind === "length" && sent !== framing.length) {
+        throw new LocalProtocolError(`the request body has ${sent} bytes but its Content-Length is ${framing.length}`);
+      }
+      if (chunked) socket.write(LAST_CHUNK, "latin1");
+      if (socket.writableNeedDrain) await this.waitForDrain(ex);
+      if (this.exchange === ex && !ex.early) this.written(ex);
+    } catch (err) {
+      if (this.exchange !== ex || ex.early) return;
+      const error = err instanceof LocalProtocolError ? err : new WriteError("reading the request body failed", { cause: err });
+      this.fail(error, "error");
+    }
+  }
+
+  private waitForDrain(ex: Exchange): Promise<void> {
+    return new Promise<void>((resolve) => {
+      // Also woken when the exchange ends some other way, so the writer loop can exit.
+      this.drainWaiter = resolve;
+      this.arm("write", ex.timeouts.write);
+    });
+  }
+
+  private onDrain(): void {
+    const w = this.drainWaiter;
+    if (w !== undefined) {
+      this.drainWaiter = undefined;
+      w();
+      return;
+    }
+    const ex = this.exchange;
+    if (ex !== undefined && !ex.written && !ex.early && this.state === "active") this.written(ex);
+  }
+
+  private written(ex: Exchange): void {
+    ex.written = true;
+    if (ex.phase === "write") ex.phase = "read head";
+    this.arm("read", ex.timeouts.read);
+  }
+
+  // --- reading
+
+  private onData(chunk: Buffer): void {
+    const ex = this.exchange;
+    if (this.state !== "active" || ex === undefined) {
+      // Bytes nobody asked for: the connection is out of step with the server. Never reuse it.
+      this.close("unexpected data");
+      return;
+    }
+    if (ex.draining >= 0 && (ex.draining += chunk.length) > DRAIN_LIMIT) {
+      this.close("not reusable");
+      return;
+    }
+    if (this.armed && this.timerKind === "read") this.timer!.refresh();
+    let state;
+    try {
+      state = this.parser.feed(chunk);
+    } catch (err) {
+      this.fail(err instanceof RemoteProtocolError ? err : new ReadError("reading the response failed", { cause: err }), "error");
+      return;
+    }
+    if (state === "done") this.complete(ex, this.parser.leftover === 0);
+  }
+
+  private onHead(head: ResponseHead): void {
+    const ex = this.exchange!;
+    this.keepAliveHint = head.keepAliveTimeout;
+    if (!ex.written) {
+      // The server answered before taking the whole request (e.g. 413): hand over the answer, stop sending.
+      ex.early = true;
+      this.wakeWriter();
+    }
+    ex.phase = "read body";
+    ex.keepAlive = head.keepAlive;
+    ex.body = new ResponseBody(this);
+    ex.resolve({ head, body: ex.body });
+  }
+
+  private onBody(chunk: Uint8Array): void {
+    const body = this.exchange?.body;
+    if (body !== undefined && !body.done) body.push(chunk);
+  }
+
+  private onEnd(): void {
+    this.exchange?.body?.end();
+  }
+
+  /** The response ended. Keep the connection only if every condition for reuse holds. */
+  private complete(ex: Exchange, nothingAfter: boolean): void {
+    this.exchange = undefined;
+    this.disarm();
+    const reusable = nothingAfter && ex.keepAlive && ex.written && !ex.early && this.state === "active";
+    if (!reusable) {
+      this.close("not reusable");
+      return;
+    }
+    this.state = "idle";
+    this.idleSince = performance.now();
+    this.owner.connectionIdle(this);
+  }
+
+  private onEof(): void {
+    const ex = this.exchange;
+    if (this.state !== "active" || ex === undefined) {
+      this.close("server closed");
+      return;
+    }
+    let state;
+    try {
+      state = this.parser.finish();
+    } catch (err) {
+      this.fail(err as RemoteProtocolError, "server closed", true);
+      return;
+    }
+    if (state === "done") this.complete(ex, false);
+  }
+
+  // --- failures
+
+  private onSocketError(err: NodeJS.ErrnoException): void {
+    if (this.state === "closed") return;
+    const ex = this.exchange;
+    if (this.state === "connecting") {
+      this.fail(new ConnectError(`could not connect to ${this.origin.key}: ${err.message}`, { cause: err }), "error");
+      return;
+    }
+    if (ex === undefined) {
+      this.close("error");
+      return;
+    }
+    // Our write failing after the server already answered (it closed after a 413, say) is not
+    // the caller's problem: the response is still read to its end.
+    if (ex.early && err.code === "EPIPE") return;
+    const dropped = DROP_CODES.has(err.code ?? "");
+    const error = ex.phase === "write" && !ex.early ? new WriteError(`write failed: ${err.message}`, { cause: err }) : new ReadError(`read failed: ${err.message}`, { cause: err });
+    this.fail(error, "error", dropped);
+  }
+
+  private onSocketClose(): void {
+    if (this.state === "closed") return;
+    const ex = this.exchange;
+    if (ex !== undefined || this.state === "connecting") {
+      const error = this.state === "connecting" ? new ConnectError(`connection to ${this.origin.key} closed while connecting`) : new ReadError("connection closed unexpectedly");
+      this.fail(error, "server closed", true);
+      return;
+    }
+    this.close("server closed");
+  }
+
+  /**
+   * Fails whatever is in progress (connecting, or the current exchange) with
+   * `error`, records why for the pool, and closes the connection.
+   */
+  private fail(error: Error, reason: CloseReason, dropped = false): void {
+    const ex = this.exchange;
+    const transportError = error as TransportError;
+    if (typeof transportError.withContext === "function") {
+      transportError.withContext({ origin: this.origin.key, phase: this.state === "connecting" ? "connect" : ex?.phase });
+    }
+    if (this.state === "connecting") {
+      this.settleReady?.(error);
+      this.settleReady = undefined;
+    } else if (ex !== undefined) {
+      this.exchange = undefined;
+      this.failure = {
+        error: transportError,
+        reused: this.requests > 1,
+        beforeResponse: this.parser.received === 0 && ex.body === undefined,
+        dropped,
+      };
+      if (ex.body === undefined) ex.reject(error);
+      else ex.body.fail(error);
+      this.wakeWriter();
+    }
+    this.close(reason);
+  }
+
+  private wakeWriter(): void {
+    const w = this.drainWaiter;
+    this.drainWaiter = undefined;
+    w?.();
+  }
+
+  private onConnect(): void {
+    if (this.state !== "connecting") return;
+    this.disarm();
+    this.state = "idle";
+    this.idleSince = performance.now();
+    this.settleReady?.();
+    this.settleReady = undefined;
+  }
+
+  // --- the one timer
+  // Created once and refreshed for each phase. Disarming only clears `armed`: a timer that
+  // fires disarmed does nothing, which is cheaper than clearing and creating timers per request.
+
+  private arm(kind: TimerKind, ms: number | null): void {
+    if (ms === null || ms === Infinity) {
+      this.disarm();
+      return;
+    }
+    this.timerKind = kind;
+    this.armed = true;
+    if (this.timer !== undefined && this.timerMs === ms) {
+      this.timer.refresh();
+      return;
+    }
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerMs = ms;
+    this.timer = setTimeout(() => this.onTimeout(), ms);
+    this.timer.unref();
+  }
+
+  private disarm(): void {
+    this.armed = false;
+  }
+
+  private onTimeout(): void {
+    if (!this.armed || this.state === "closed") return;
+    this.armed = false;
+    const ms = this.timerMs;
+    switch (this.timerKind) {
+      case "connect":
+        this.fail(new ConnectTimeout(`connect timed out after ${ms} ms`), "timeout");
+        break;
+      case "write":
+        this.fail(new WriteTimeout(`write made no progress for ${ms} ms`), "timeout");
+        break;
+      case "read":
+        this.fail(new ReadTimeout(`no data from the server for ${ms} ms`), "timeout");
+        break;
+    }
+  }
+}

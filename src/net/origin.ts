@@ -1,0 +1,33 @@
+/**
+ * An origin is what a connection can be reused for: scheme, host and port.
+ * (TLS options and a Unix socket path belong to the transport that owns the pool,
+ * so within one pool they never differ and need no place in the key.)
+ */
+import { UnsupportedProtocol } from "../errors.js";
+
+export interface Origin {
+  readonly scheme: "http" | "https";
+  /** Host name or IP address, IPv6 without brackets: what `net.connect` wants. */
+  readonly hostname: string;
+  readonly port: number;
+  /** `scheme://host:port`, the pool's key and the name errors use. */
+  readonly key: string;
+}
+
+const cache = new Map<string, Origin>();
+
+/** The origin of a URL. Origins are interned, so a request finds its pool entry without building strings. */
+export function originOf(url: URL): Origin {
+  const scheme = url.protocol === "http:" ? "http" : url.protocol === "https:" ? "https" : undefined;
+  if (scheme === undefined) throw new UnsupportedProtocol(`unsupported URL scheme ${JSON.stringify(url.protocol)} in ${url.href}`);
+  const port = url.port === "" ? (scheme === "https" ? 443 : 80) : Number(url.port);
+  const key = `${scheme}://${url.hostname}:${port}`;
+  let origin = cache.get(key);
+  if (origin === undefined) {
+    const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+    origin = { scheme, hostname, port, key };
+    if (cache.size > 1000) cache.clear(); // a bound, not an LRU: interning is only a speed-up
+    cache.set(key, origin);
+  }
+  return origin;
+}
