@@ -210,6 +210,7 @@ export class Connection implements BodySource {
     this.state = "active";
     this.requests++;
     this.failure = undefined;
+    this.socket.ref();
     return new Promise<IncomingResponse>((resolve, reject) => {
       const ex = new Exchange(request.method, timeouts, resolve, reject);
       this.exchange = ex;
@@ -410,6 +411,8 @@ export class Connection implements BodySource {
     }
     this.state = "idle";
     this.idleSince = performance.now();
+    // An idle connection must not keep the process alive (the pool may simply be forgotten).
+    this.socket.unref();
     this.owner.connectionIdle(this);
   }
 
@@ -500,6 +503,7 @@ export class Connection implements BodySource {
     this.disarm();
     this.state = "idle";
     this.idleSince = performance.now();
+    this.socket.unref();
     this.settleReady?.();
     this.settleReady = undefined;
   }

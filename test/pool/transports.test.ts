@@ -1,0 +1,88 @@
+import fs from "node:fs";
+import http from "node:http";
+import https from "node:https";
+import os from "node:os";
+import path from "node:path";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { ConnectError } from "../../src/errors.js";
+import { ConnectionPool } from "../../src/pool/pool.js";
+import { timeouts, wire } from "../support/wire.js";
+
+const tlsDir = new URL("../support/tls/", import.meta.url);
+const cert = fs.readFileSync(new URL("cert.pem", tlsDir));
+const key = fs.readFileSync(new URL("key.pem", tlsDir));
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!();
+});
+
+async function get(p: ConnectionPool, url: string): Promise<string> {
+  const { origin, request } = wire("GET", url);
+  const res = await p.request(origin, request, { timeouts: timeouts() }, true);
+  return Buffer.concat(await res.body.readAll()).toString();
+}
+
+describe("TLS", () => {
+  it("speaks HTTPS with SNI and a custom CA, reusing the connection", async () => {
+    let connections = 0;
+    let servername: string | undefined;
+    const server = https.createServer({ cert, key }, (req, res) => res.end(`secure ${req.url}`));
+    server.on("secureConnection", (s) => {
+      connections++;
+      servername = (s as unknown as { servername?: string }).servername;
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
+    const port = (server.address() as AddressInfo).port;
+    const p = new ConnectionPool({ tls: { ca: cert } });
+    cleanup.push(() => p.close());
+    expect(await get(p, `https://localhost:${port}/a`)).toBe("secure /a");
+    expect(await get(p, `https://localhost:${port}/b`)).toBe("secure /b");
+    expect(connections).toBe(1);
+    expect(servername).toBe("localhost");
+    server.closeAllConnections();
+  });
+
+  it("rejects an untrusted certificate with ConnectError, keeping the cause", async () => {
+    const server = https.createServer({ cert, key }, (_req, res) => res.end("x"));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
+    const port = (server.address() as AddressInfo).port;
+    const p = new ConnectionPool();
+    cleanup.push(() => p.close());
+    const err = await get(p, `https://localhost:${port}/`).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectError);
+    expect((err as Error).cause).toBeDefined();
+    expect((err as Error).message).toMatch(/connect/);
+    expect(p.stats().connections).toBe(0);
+  });
+});
+
+describe("Unix sockets and refused connections", () => {
+  it("connects over a Unix socket path", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wirepool-"));
+    const sock = path.join(dir, "s.sock");
+    const server = http.createServer((req, res) => res.end(`unix ${req.headers.host}`));
+    await new Promise<void>((r) => server.listen(sock, r));
+    cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
+    const p = new ConnectionPool({ socketPath: sock });
+    cleanup.push(() => p.close());
+    expect(await get(p, "http://api.local/x")).toBe("unix api.local");
+  });
+
+  it("ECONNREFUSED is a ConnectError with the system error as cause", async () => {
+    const server = http.createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise<void>((r) => server.close(() => r()));
+    const p = new ConnectionPool();
+    cleanup.push(() => p.close());
+    const err = await get(p, `http://127.0.0.1:${port}/`).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectError);
+    expect(((err as Error).cause as NodeJS.ErrnoException).code).toBe("ECONNREFUSED");
+    expect((err as Error).message).toContain(`127.0.0.1:${port}`);
+    expect(p.stats()).toMatchObject({ connections: 0, queued: 0 });
+  });
+});

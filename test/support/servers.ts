@@ -1,0 +1,104 @@
+/**
+ * Real servers on 127.0.0.1 for integration tests: Node's own http server and raw
+ * `net` servers whose bytes the test controls. Both count connections on the
+ * server side, which is the only honest way to tell whether a client reused one.
+ */
+import http from "node:http";
+import net from "node:net";
+import type { AddressInfo } from "node:net";
+
+export interface TestServer {
+  readonly port: number;
+  readonly origin: string;
+  url(path?: string): string;
+  /** Connections accepted so far. */
+  readonly accepted: number;
+  /** Connections open right now. */
+  readonly open: number;
+  /** Largest number of connections open at once. */
+  readonly peak: number;
+  close(): Promise<void>;
+}
+
+function track(server: net.Server): { sockets: Set<net.Socket>; stats: { accepted: number; peak: number } } {
+  const sockets = new Set<net.Socket>();
+  const stats = { accepted: 0, peak: 0 };
+  server.on("connection", (socket: net.Socket) => {
+    stats.accepted++;
+    sockets.add(socket);
+    stats.peak = Math.max(stats.peak, sockets.size);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  return { sockets, stats };
+}
+
+async function listen(server: net.Server, sockets: Set<net.Socket>, stats: { accepted: number; peak: number }): Promise<TestServer> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  const origin = `http://127.0.0.1:${port}`;
+  return {
+    port,
+    origin,
+    url: (path = "/") => origin + path,
+    get accepted() {
+      return stats.accepted;
+    },
+    get open() {
+      return sockets.size;
+    },
+    get peak() {
+      return stats.peak;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export async function httpServer(handler: http.RequestListener, configure?: (s: http.Server) => void): Promise<TestServer> {
+  const server = http.createServer(handler);
+  configure?.(server);
+  const { sockets, stats } = track(server);
+  return listen(server, sockets, stats);
+}
+
+/** A server that hands each raw socket to `onSocket`, with the index of the connection. */
+export async function rawServer(onSocket: (socket: net.Socket, index: number) => void): Promise<TestServer> {
+  let index = 0;
+  const server = net.createServer((socket) => {
+    socket.on("error", () => {});
+    onSocket(socket, index++);
+  });
+  const { sockets, stats } = track(server);
+  return listen(server, sockets, stats);
+}
+
+/** Calls `onRequest` with the text of each complete request head (bodies, if any, must be handled by the caller). */
+export function onRequests(socket: net.Socket, onRequest: (head: string, n: number) => void): void {
+  let buffered = "";
+  let n = 0;
+  socket.setEncoding("latin1");
+  socket.on("data", (chunk: string) => {
+    buffered += chunk;
+    for (let end = buffered.indexOf("\r\n\r\n"); end !== -1; end = buffered.indexOf("\r\n\r\n")) {
+      const head = buffered.slice(0, end);
+      buffered = buffered.slice(end + 4);
+      const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+      if (length) buffered = buffered.slice(Number(length[1]));
+      onRequest(head, n++);
+    }
+  });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` until it is true or `ms` pass. */
+export async function eventually(check: () => boolean, ms = 2000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await sleep(5);
+  }
+}
