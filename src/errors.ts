@@ -9,7 +9,8 @@
  *   │   │   ├── NetworkError: ConnectError, ReadError, WriteError, CloseError
  *   │   │   ├── ProtocolError: LocalProtocolError, RemoteProtocolError
  *   │   │   ├── ProxyError
- *   │   │   └── UnsupportedProtocol
+ *   │   │   ├── UnsupportedProtocol
+ *   │   │   └── ResponseTooLarge (a buffered body over maxResponseSize)
  *   │   ├── DecodingError
  *   │   ├── TooManyRedirects
  *   │   └── AbortError (the caller's AbortSignal fired)
@@ -114,6 +115,8 @@ export class RemoteProtocolError extends ProtocolError {
 
 export class ProxyError extends TransportError {}
 export class UnsupportedProtocol extends TransportError {}
+/** A body read into memory grew past the client's `maxResponseSize`; the connection was dropped. */
+export class ResponseTooLarge extends TransportError {}
 
 export class DecodingError extends RequestError {}
 export class TooManyRedirects extends RequestError {}

@@ -19,6 +19,8 @@ export interface BodySource {
   cancel(): void;
 }
 
+const NO_SOURCE: BodySource = { pause() {}, resume() {}, cancel() {} };
+
 /** Bytes buffered unread before the socket is paused. */
 const HIGH_WATER = 256 * 1024;
 
@@ -40,6 +42,14 @@ export class ResponseBody implements AsyncIterable<Uint8Array> {
 
   constructor(source: BodySource) {
     this.source = source;
+  }
+
+  /** A finished body holding `bytes`: for responses built by hand (MockTransport). */
+  static of(bytes: Uint8Array): ResponseBody {
+    const body = new ResponseBody(NO_SOURCE);
+    if (bytes.length > 0) body.push(bytes);
+    body.end();
+    return body;
   }
 
   get done(): boolean {

@@ -1,0 +1,13 @@
+/** Authentication applied to the first request of a send (redirects decide separately, see redirects.ts). */
+import type { Request } from "../transport/request.js";
+
+export type Auth = { username: string; password: string } | { bearer: string } | ((request: Request) => Request | Promise<Request>);
+
+export async function applyAuth(request: Request, auth: Auth | undefined): Promise<Request> {
+  if (auth === undefined) return request;
+  if (typeof auth === "function") return auth(request);
+  if (request.headers.has("authorization")) return request; // an explicit header wins
+  const value = "bearer" in auth ? `Bearer ${auth.bearer}` : `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`;
+  request.headers.set("Authorization", value);
+  return request;
+}

@@ -1,0 +1,229 @@
+/**
+ * Client: the object users hold. It owns its transports (and through them the
+ * connection pool), and adds the policy that transports leave out: base URL,
+ * default params and headers, timeouts, auth, event hooks and redirects.
+ *
+ * A Client is meant to be long-lived and shared: that is what makes connections
+ * get reused. The top-level `get()`/`request()` functions create a Client per
+ * call and close it, so they never reuse anything (exactly like `httpx.get()`).
+ */
+import { HTTPError, RequestError, TooManyRedirects } from "../errors.js";
+import { Headers, type HeadersInit } from "../http/headers.js";
+import type { LimitsInit } from "../pool/limits.js";
+import type { PoolStats } from "../pool/pool.js";
+import { HTTPTransport } from "../transport/http-transport.js";
+import { type Content, type FormData, type QueryParams, Request, withParams } from "../transport/request.js";
+import type { Response } from "../transport/response.js";
+import type { Transport } from "../transport/transport.js";
+import { VERSION } from "../version.js";
+import { type Auth, applyAuth } from "./auth.js";
+import { redirectRequest } from "./redirects.js";
+import { resolveTimeouts, type TimeoutInit } from "./timeouts.js";
+import { mergeURL, parseBaseURL } from "./urls.js";
+
+export interface EventHooks {
+  request?: ((request: Request) => void | Promise<void>)[];
+  response?: ((response: Response) => void | Promise<void>)[];
+}
+
+export interface ClientOptions {
+  baseURL?: string | URL;
+  headers?: HeadersInit;
+  params?: QueryParams;
+  /** ms for connect, read, write and pool wait; default 5000 each; null disables. */
+  timeout?: TimeoutInit;
+  limits?: LimitsInit;
+  /** Default false, like httpx. */
+  followRedirects?: boolean;
+  /** Default 20. */
+  maxRedirects?: number;
+  auth?: Auth;
+  eventHooks?: EventHooks;
+  /** Default: `new HTTPTransport({ limits })`. */
+  transport?: Transport;
+  /** Route URLs to other transports: keys like "http://example.org", "https://", "all://". */
+  mounts?: Record<string, Transport>;
+  /** Bodies read into memory larger than this fail with ResponseTooLarge. Default 64 MiB. */
+  maxResponseSize?: number;
+}
+
+export interface RequestOptions {
+  params?: QueryParams;
+  headers?: HeadersInit;
+  content?: Content;
+  json?: unknown;
+  form?: FormData;
+  timeout?: TimeoutInit;
+  signal?: AbortSignal;
+  followRedirects?: boolean;
+  auth?: Auth;
+}
+
+export type BodylessOptions = Omit<RequestOptions, "content" | "json" | "form">;
+
+const DEFAULT_MAX_RESPONSE_SIZE = 64 * 1024 * 1024;
+
+export class Client {
+  readonly baseURL: URL | undefined;
+  readonly headers: Headers;
+  readonly params: QueryParams | undefined;
+  readonly followRedirects: boolean;
+  readonly maxRedirects: number;
+  readonly maxResponseSize: number;
+  private readonly timeouts;
+  private readonly auth: Auth | undefined;
+  private readonly hooks: Required<EventHooks>;
+  private readonly transport: Transport;
+  private readonly mounts: { pattern: MountPattern; transport: Transport }[];
+  private closed = false;
+
+  constructor(options: ClientOptions = {}) {
+    this.baseURL = parseBaseURL(options.baseURL);
+    this.headers = new Headers([["User-Agent", `wirepool/${VERSION}`], ["Accept", "*/*"]]);
+    for (const [name, value] of new Headers(options.headers)) this.headers.set(name, value);
+    this.params = options.params;
+    this.timeouts = resolveTimeouts(options.timeout);
+    this.followRedirects = options.followRedirects ?? false;
+    this.maxRedirects = options.maxRedirects ?? 20;
+    this.maxResponseSize = options.maxResponseSize ?? DEFAULT_MAX_RESPONSE_SIZE;
+    this.auth = options.auth;
+    this.hooks = { request: [...(options.eventHooks?.request ?? [])], response: [...(options.eventHooks?.response ?? [])] };
+    this.transport = options.transport ?? new HTTPTransport({ limits: options.limits });
+    this.mounts = Object.entries(options.mounts ?? {})
+      .map(([key, transport]) => ({ pattern: parseMount(key), transport }))
+      .sort((a, b) => b.pattern.specificity - a.pattern.specificity);
+  }
+
+  /** Builds the Request `request()` would send: URL merged with baseURL and params, default headers added. */
+  buildRequest(method: string, url: string | URL, options: RequestOptions = {}): Request {
+    const merged = withParams(mergeURL(this.baseURL, url), this.params);
+    const headers = new Headers(this.headers);
+    for (const [name, value] of new Headers(options.headers)) headers.set(name, value);
+    const request = new Request(method, merged, { headers, params: options.params, content: options.content, json: options.json, form: options.form });
+    request.extensions = { timeout: resolveTimeouts(options.timeout, this.timeouts), signal: options.signal };
+    return request;
+  }
+
+  /** Sends a request and reads the whole body, so the connection is back in the pool when this resolves. */
+  async request(method: string, url: string | URL, options: RequestOptions = {}): Promise<Response> {
+    return this.send(this.buildRequest(method, url, options), { ...options, stream: false });
+  }
+
+  /** Sends a request and resolves at the response head. The body must be read or closed (`await using` helps). */
+  async stream(method: string, url: string | URL, options: RequestOptions = {}): Promise<Response> {
+    return this.send(this.buildRequest(method, url, options), { ...options, stream: true });
+  }
+
+  get(url: string | URL, options?: BodylessOptions): Promise<Response> {
+    return this.request("GET", url, options);
+  }
+  head(url: string | URL, options?: BodylessOptions): Promise<Response> {
+    return this.request("HEAD", url, options);
+  }
+  options(url: string | URL, options?: BodylessOptions): Promise<Response> {
+    return this.request("OPTIONS", url, options);
+  }
+  delete(url: string | URL, options?: BodylessOptions): Promise<Response> {
+    return this.request("DELETE", url, options);
+  }
+  post(url: string | URL, options?: RequestOptions): Promise<Response> {
+    return this.request("POST", url, options);
+  }
+  put(url: string | URL, options?: RequestOptions): Promise<Response> {
+    return this.request("PUT", url, options);
+  }
+  patch(url: string | URL, options?: RequestOptions): Promise<Response> {
+    return this.request("PATCH", url, options);
+  }
+
+  /** Sends a Request built by hand or by buildRequest(). */
+  async send(request: Request, options: { stream?: boolean; followRedirects?: boolean; auth?: Auth } = {}): Promise<Response> {
+    if (this.closed) throw new RequestError("the client has been closed", { request });
+    try {
+      request = await applyAuth(request, options.auth ?? this.auth);
+      const response = await this.sendFollowingRedirects(request, options.followRedirects ?? this.followRedirects);
+      if (!options.stream) {
+        try {
+          await response.read(this.maxResponseSize);
+        } catch (err) {
+          await response.close();
+          throw err;
+        }
+      }
+      return response;
+    } catch (err) {
+      if (err instanceof HTTPError) err.withContext({ request });
+      throw err;
+    }
+  }
+
+  private async sendFollowingRedirects(request: Request, follow: boolean): Promise<Response> {
+    const history: Response[] = [];
+    const visited = new Set<string>();
+    for (;;) {
+      for (const hook of this.hooks.request) await hook(request);
+      const response = await this.transportFor(request.url).handleRequest(request);
+      response.history = [...history];
+      for (const hook of this.hooks.response) await hook(response);
+      if (!follow || !response.isRedirect) return response;
+
+      // Redirect bodies are not for anyone: drop them unread (a small remainder is drained to keep the connection).
+      await response.close();
+      history.push(response);
+      visited.add(`${request.method} ${request.url.href}`);
+      if (history.length > this.maxRedirects) {
+        throw new TooManyRedirects(`exceeded maxRedirects (${this.maxRedirects})`, { request });
+      }
+      const next = redirectRequest(request, response);
+      if (visited.has(`${next.method} ${next.url.href}`)) {
+        throw new TooManyRedirects(`redirect loop: ${next.method} ${next.url.href} was already requested`, { request });
+      }
+      request = next;
+    }
+  }
+
+  private transportFor(url: URL): Transport {
+    for (const m of this.mounts) if (matches(m.pattern, url)) return m.transport;
+    return this.transport;
+  }
+
+  /** The default transport's pool statistics (zeros when it has no pool, e.g. a MockTransport). */
+  stats(): PoolStats {
+    const t = this.transport as Partial<{ stats(): PoolStats }>;
+    if (typeof t.stats === "function") return t.stats();
+    return { connections: 0, idle: 0, active: 0, connecting: 0, queued: 0, origins: {}, totals: { opened: 0, closed: 0, requests: 0, reused: 0, retried: 0 } };
+  }
+
+  /** Closes every transport: requests in flight finish first, then all connections close. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([this.transport, ...this.mounts.map((m) => m.transport)].map((t) => t.close()));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+interface MountPattern {
+  scheme: string | undefined; // undefined = "all"
+  host: string | undefined;
+  port: string | undefined;
+  specificity: number;
+}
+
+function parseMount(key: string): MountPattern {
+  const m = /^(all|https?):\/\/([^/:]*|\[[^\]]*\])(?::(\d+))?\/?$/.exec(key);
+  if (m === null) throw new TypeError(`invalid mount key ${JSON.stringify(key)}: use "http://host[:port]", "https://", "all://" and the like`);
+  const scheme = m[1] === "all" ? undefined : `${m[1]}:`;
+  const host = m[2] === "" ? undefined : m[2]!.toLowerCase();
+  const port = m[3];
+  return { scheme, host, port, specificity: (scheme ? 1 : 0) + (host ? 2 : 0) + (port ? 4 : 0) };
+}
+
+function matches(p: MountPattern, url: URL): boolean {
+  if (p.scheme !== undefined && p.scheme !== url.protocol) return false;
+  if (p.host !== undefined && p.host !== url.hostname) return false;
+  if (p.port !== undefined && p.port !== (url.port || (url.protocol === "https:" ? "443" : "80"))) return false;
+  return true;
+}

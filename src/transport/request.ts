@@ -1,0 +1,141 @@
+/**
+ * Request: what a transport is asked to send. Built by the Client (or by hand,
+ * as in httpx), and handed to `Transport.handleRequest()`.
+ */
+import type { Readable } from "node:stream";
+import { InvalidURL, type RequestInfo } from "../errors.js";
+import { Headers, type HeadersInit } from "../http/headers.js";
+import type { Timeouts } from "../pool/pool.js";
+
+export type Content = string | Uint8Array | AsyncIterable<Uint8Array | string> | Readable | ReadableStream<Uint8Array>;
+export type QueryValue = string | number | boolean;
+export type QueryParams = Record<string, QueryValue | readonly QueryValue[]> | URLSearchParams | Iterable<readonly [string, QueryValue]>;
+export type FormData = Record<string, QueryValue | readonly QueryValue[]> | URLSearchParams;
+
+export interface RequestInit {
+  headers?: HeadersInit | undefined;
+  params?: QueryParams | undefined;
+  /** The body as bytes, text or a stream. */
+  content?: Content | undefined;
+  /** A value sent as JSON (`content-type: application/json`). */
+  json?: unknown;
+  /** Fields sent URL-encoded (`content-type: application/x-www-form-urlencoded`). */
+  form?: FormData | undefined;
+}
+
+/** Per-request settings a transport honours, like httpx's `request.extensions`. */
+export interface RequestExtensions {
+  timeout?: Timeouts;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * The body as the wire sees it: nothing, bytes (which can be sent again, e.g. on
+ * a retry or a 307 redirect), or a stream that can be sent only once.
+ */
+export type RequestBody = { readonly kind: "none" } | { readonly kind: "bytes"; readonly bytes: Uint8Array } | { readonly kind: "stream"; readonly stream: AsyncIterable<Uint8Array> };
+
+const NO_BODY: RequestBody = { kind: "none" };
+const utf8 = new TextEncoder();
+
+export class Request implements RequestInfo {
+  readonly method: string;
+  readonly url: URL;
+  readonly headers: Headers;
+  readonly body: RequestBody;
+  extensions: RequestExtensions = {};
+
+  constructor(method: string, url: string | URL, init: RequestInit = {}) {
+    this.method = method.toUpperCase();
+    this.url = withParams(toURL(url), init.params);
+    this.headers = new Headers(init.headers);
+    const given = [init.content !== undefined, init.json !== undefined, init.form !== undefined].filter(Boolean).length;
+    if (given > 1) throw new TypeError("give at most one of content, json and form");
+    if (init.json !== undefined) {
+      this.body = { kind: "bytes", bytes: utf8.encode(JSON.stringify(init.json)) };
+      if (!this.headers.has("content-type")) this.headers.set("Content-Type", "application/json");
+    } else if (init.form !== undefined) {
+      this.body = { kind: "bytes", bytes: utf8.encode(toSearchParams(init.form).toString()) };
+      if (!this.headers.has("content-type")) this.headers.set("Content-Type", "application/x-www-form-urlencoded");
+    } else {
+      this.body = toBody(init.content);
+    }
+  }
+
+  /** A copy with some fields replaced: what redirects and auth functions use. */
+  copyWith(changes: { method?: string; url?: URL; headers?: Headers; body?: RequestBody }): Request {
+    const r = Object.create(Request.prototype) as { -readonly [K in keyof Request]: Request[K] };
+    r.method = changes.method ?? this.method;
+    r.url = changes.url ?? this.url;
+    r.headers = changes.headers ?? new Headers(this.headers);
+    r.body = changes.body ?? this.body;
+    r.extensions = { ...this.extensions };
+    return r as Request;
+  }
+
+  /** The body as bytes. A stream body is consumed by this, so it cannot be sent afterwards. */
+  async read(): Promise<Uint8Array> {
+    switch (this.body.kind) {
+      case "none":
+        return new Uint8Array(0);
+      case "bytes":
+        return this.body.bytes;
+      case "stream": {
+        const chunks: Uint8Array[] = [];
+        for await (const chunk of this.body.stream) chunks.push(chunk);
+        return Buffer.concat(chunks);
+      }
+    }
+  }
+
+  /** Whether the body can be sent more than once. */
+  get replayable(): boolean {
+    return this.body.kind !== "stream";
+  }
+
+  toString(): string {
+    return `<Request ${this.method} ${this.url.href}>`;
+  }
+}
+
+export function toURL(url: string | URL): URL {
+  if (url instanceof URL) return url;
+  try {
+    return new URL(url);
+  } catch (err) {
+    throw new InvalidURL(`invalid URL ${JSON.stringify(url)}`, { cause: err });
+  }
+}
+
+function toSearchParams(params: QueryParams): URLSearchParams {
+  if (params instanceof URLSearchParams) return params;
+  const out = new URLSearchParams();
+  const entries = Symbol.iterator in params ? (params as Iterable<readonly [string, QueryValue]>) : Object.entries(params);
+  for (const [key, value] of entries) {
+    if (Array.isArray(value)) for (const v of value as QueryValue[]) out.append(key, String(v));
+    else out.append(key, String(value));
+  }
+  return out;
+}
+
+/** Adds `params` to the URL's own query (the URL's come first, as in httpx). */
+export function withParams(url: URL, params: QueryParams | undefined): URL {
+  if (params === undefined) return url;
+  const extra = toSearchParams(params);
+  if (extra.size === 0) return url;
+  const merged = new URL(url.href);
+  for (const [k, v] of extra) merged.searchParams.append(k, v);
+  return merged;
+}
+
+function toBody(content: Content | undefined): RequestBody {
+  if (content === undefined) return NO_BODY;
+  if (typeof content === "string") return { kind: "bytes", bytes: utf8.encode(content) };
+  if (content instanceof Uint8Array) return { kind: "bytes", bytes: content };
+  if (Symbol.asyncIterator in content) return { kind: "stream", stream: asBytes(content as AsyncIterable<Uint8Array | string>) };
+  throw new TypeError("content must be a string, a Uint8Array, an async iterable, a Node Readable or a ReadableStream");
+}
+
+async function* asBytes(source: AsyncIterable<Uint8Array | string>): AsyncIterable<Uint8Array> {
+  for await (const chunk of source) yield typeof chunk === "string" ? utf8.encode(chunk) : chunk;
+}

@@ -1,0 +1,200 @@
+/**
+ * Response: status, headers and a body that is read once, either all at once
+ * (`bytes()`, `text()`, `json()`) or as a stream (`for await`). Built by
+ * HTTPTransport from the wire, or by hand (`new Response(200, { json })`) as a
+ * MockTransport handler does.
+ */
+import { TextDecoder } from "node:util";
+import { HTTPError, HTTPStatusError, ResponseNotRead, ResponseTooLarge } from "../errors.js";
+import { Headers, type HeadersInit } from "../http/headers.js";
+import { ResponseBody } from "../net/body.js";
+import type { Request } from "./request.js";
+
+export interface ResponseInit {
+  headers?: HeadersInit | undefined;
+  content?: string | Uint8Array | undefined;
+  json?: unknown;
+  request?: Request | undefined;
+  reasonPhrase?: string | undefined;
+  httpVersion?: string | undefined;
+}
+
+const utf8 = new TextEncoder();
+
+/** Standard reason phrases for hand-built responses. */
+const REASONS: Record<number, string> = {
+  200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 301: "Moved Permanently", 302: "Found", 303: "See Other",
+  304: "Not Modified", 307: "Temporary Redirect", 308: "Permanent Redirect", 400: "Bad Request", 401: "Unauthorized",
+  403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 413: "Content Too Large",
+  429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
+};
+
+export class Response implements AsyncIterable<Uint8Array> {
+  readonly status: number;
+  readonly reasonPhrase: string;
+  readonly httpVersion: string;
+  readonly headers: Headers;
+  request: Request | undefined;
+  /** Earlier responses of a redirect chain, oldest first. */
+  history: Response[] = [];
+  /** Milliseconds from sending the request to the end of the body; NaN until the body is read. */
+  elapsed = NaN;
+
+  private readonly body: ResponseBody;
+  private readonly startedAt: number;
+  private cached: Uint8Array | undefined;
+
+  constructor(status: number, init: ResponseInit = {}, body?: ResponseBody, startedAt = performance.now()) {
+    this.status = status;
+    this.reasonPhrase = init.reasonPhrase ?? REASONS[status] ?? "";
+    this.httpVersion = init.httpVersion ?? "HTTP/1.1";
+    this.headers = new Headers(init.headers);
+    this.request = init.request;
+    this.startedAt = startedAt;
+    if (body !== undefined) {
+      this.body = body;
+      return;
+    }
+    let bytes: Uint8Array = new Uint8Array(0);
+    if (init.json !== undefined) {
+      bytes = utf8.encode(JSON.stringify(init.json));
+      if (!this.headers.has("content-type")) this.headers.set("Content-Type", "application/json");
+    } else if (init.content !== undefined) {
+      bytes = typeof init.content === "string" ? utf8.encode(init.content) : init.content;
+    }
+    if (!this.headers.has("content-length") && !this.headers.has("transfer-encoding")) this.headers.set("Content-Length", bytes.length);
+    this.body = ResponseBody.of(bytes);
+  }
+
+  get url(): URL | undefined {
+    return this.request?.url;
+  }
+
+  get isInformational(): boolean {
+    return this.status >= 100 && this.status < 200;
+  }
+  get isSuccess(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+  get isRedirect(): boolean {
+    return [301, 302, 303, 307, 308].includes(this.status) && this.headers.has("location");
+  }
+  get isClientError(): boolean {
+    return this.status >= 400 && this.status < 500;
+  }
+  get isServerError(): boolean {
+    return this.status >= 500 && this.status < 600;
+  }
+  get isError(): boolean {
+    return this.status >= 400;
+  }
+
+  /** Whether the body has been read into memory (after bytes(), text(), json() or read()). */
+  get isRead(): boolean {
+    return this.cached !== undefined;
+  }
+
+  /** The body, once read. Throws ResponseNotRead before. */
+  get content(): Uint8Array {
+    if (this.cached === undefined) throw new ResponseNotRead("the response body has not been read: await bytes() or read() first");
+    return this.cached;
+  }
+
+  /** Reads the whole body into memory (once) and returns it. More than `maxSize` bytes fail with ResponseTooLarge. */
+  async read(maxSize = Infinity): Promise<Uint8Array> {
+    if (this.cached !== undefined) return this.cached;
+    let chunks: Uint8Array[];
+    try {
+      chunks = await this.body.readAll(maxSize, (size) => new ResponseTooLarge(`the response body is larger than maxResponseSize (${size} > ${maxSize} bytes)`, { phase: "read body" }));
+    } catch (err) {
+      throw this.withContext(err);
+    }
+    this.cached = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    this.elapsed = performance.now() - this.startedAt;
+    return this.cached;
+  }
+
+  bytes(): Promise<Uint8Array> {
+    return this.read();
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const b = await this.read();
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  }
+
+  /** The body decoded with the charset from Content-Type (UTF-8 when absent or unknown). */
+  async text(): Promise<string> {
+    const bytes = await this.read();
+    return decoderFor(this.headers.get("content-type")).decode(bytes);
+  }
+
+  async json<T = unknown>(): Promise<T> {
+    return JSON.parse(await this.text()) as T;
+  }
+
+  /** Throws HTTPStatusError for 4xx and 5xx responses; returns the response otherwise. */
+  raiseForStatus(): this {
+    if (!this.isError) return this;
+    const kind = this.isClientError ? "Client error" : "Server error";
+    const where = this.request ? ` for ${this.request.method} ${this.request.url.href}` : "";
+    throw new HTTPStatusError(`${kind} '${this.status} ${this.reasonPhrase}'${where}`, this, this.request ? { request: this.request } : {});
+  }
+
+  /** The body chunk by chunk, as it arrives. Once only: a second read throws StreamConsumed. */
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    if (this.cached !== undefined) {
+      if (this.cached.length > 0) yield this.cached;
+      return;
+    }
+    const it = this.body[Symbol.asyncIterator]();
+    let finished = false;
+    try {
+      for (;;) {
+        let r: IteratorResult<Uint8Array>;
+        try {
+          r = await it.next();
+        } catch (err) {
+          throw this.withContext(err);
+        }
+        if (r.done) break;
+        yield r.value;
+      }
+      finished = true;
+      this.elapsed = performance.now() - this.startedAt;
+    } finally {
+      // A reader that stops early (break, throw) releases the connection.
+      if (!finished) this.body.cancel();
+    }
+  }
+
+  /** Stops reading: the connection is drained (if little is left) or dropped. Idempotent. */
+  async close(): Promise<void> {
+    this.body.cancel();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  toString(): string {
+    return `<Response [${this.status} ${this.reasonPhrase}]>`;
+  }
+
+  private withContext(err: unknown): unknown {
+    if (err instanceof HTTPError && this.request) err.withContext({ request: this.request });
+    return err;
+  }
+}
+
+function decoderFor(contentType: string | null): TextDecoder {
+  const charset = contentType === null ? undefined : /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1];
+  if (charset !== undefined) {
+    try {
+      return new TextDecoder(charset);
+    } catch {
+      // An unknown label: fall back to UTF-8 like browsers and httpx do.
+    }
+  }
+  return new TextDecoder();
+}
