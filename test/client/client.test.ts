@@ -1,0 +1,431 @@
+import { Readable } from "node:stream";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  AbortError,
+  Client,
+  ConnectError,
+  HTTPStatusError,
+  HTTPTransport,
+  InvalidURL,
+  MockTransport,
+  ReadTimeout,
+  RemoteProtocolError,
+  Request,
+  Response,
+  ResponseNotRead,
+  ResponseTooLarge,
+  StreamClosed,
+  StreamConsumed,
+  TooManyRedirects,
+  UnsupportedProtocol,
+  VERSION,
+  get,
+  post,
+} from "../../src/index.js";
+import * as wirepool from "../../src/index.js";
+import { httpServer, onRequests, rawServer, sleep, type TestServer } from "../support/servers.js";
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!();
+});
+async function serve(server: Promise<TestServer>): Promise<TestServer> {
+  const s = await server;
+  cleanup.push(() => s.close());
+  return s;
+}
+function client(options: ConstructorParameters<typeof Client>[0] = {}): Client {
+  const c = new Client(options);
+  cleanup.push(() => c.close());
+  return c;
+}
+
+/** Echoes the request as JSON: method, url, headers, body. */
+const echo = () =>
+  httpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString() }));
+    });
+  });
+
+type Echo = { method: string; url: string; headers: Record<string, string>; body: string };
+
+describe("the public module", () => {
+  it("exports the names users rely on", () => {
+    for (const name of ["Client", "request", "get", "head", "options", "post", "put", "patch", "del", "delete", "HTTPTransport", "MockTransport", "Headers", "Request", "Response"]) {
+      expect(typeof (wirepool as Record<string, unknown>)[name], name).toBe("function");
+    }
+    expect(wirepool.delete).toBe(wirepool.del);
+  });
+
+  it("keeps VERSION equal to package.json's", async () => {
+    const pkg = (await import("../../package.json", { with: { type: "json" } })).default as { version: string };
+    expect(VERSION).toBe(pkg.version);
+  });
+});
+
+describe("requests", () => {
+  it("merges baseURL, client params and request params, and sends default headers", async () => {
+    const s = await serve(echo());
+    const c = client({ baseURL: s.url("/api/v1"), params: { key: "k", flag: true } });
+    const body = (await (await c.get("/items", { params: { page: 2, tag: ["a", "b"] } })).json()) as Echo;
+    expect(body.url).toBe("/api/v1/items?key=k&flag=true&page=2&tag=a&tag=b");
+    expect(body.headers["user-agent"]).toBe(`wirepool/${VERSION}`);
+    expect(body.headers.accept).toBe("*/*");
+    const rel = (await (await c.get("items?x=1")).json()) as Echo;
+    expect(rel.url).toBe("/api/v1/items?x=1&key=k&flag=true");
+    const abs = (await (await c.get(s.url("/elsewhere"))).json()) as Echo;
+    expect(abs.url).toBe("/elsewhere?key=k&flag=true");
+  });
+
+  it("client headers are defaults that request headers override", async () => {
+    const s = await serve(echo());
+    const c = client({ headers: { "X-Client": "c", "User-Agent": "mine/1" } });
+    const body = (await (await c.get(s.url(), { headers: { "x-client": "request wins", "X-Req": "r" } })).json()) as Echo;
+    expect(body.headers).toMatchObject({ "x-client": "request wins", "x-req": "r", "user-agent": "mine/1" });
+  });
+
+  it("sends json, form, text, bytes and streams", async () => {
+    const s = await serve(echo());
+    const c = client();
+    const j = (await (await c.post(s.url(), { json: { a: [1, 2] } })).json()) as Echo;
+    expect(j).toMatchObject({ body: '{"a":[1,2]}', headers: { "content-type": "application/json", "content-length": "11" } });
+    const f = (await (await c.post(s.url(), { form: { q: "a b", n: [1, 2] } })).json()) as Echo;
+    expect(f).toMatchObject({ body: "q=a+b&n=1&n=2", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const t = (await (await c.put(s.url(), { content: "héllo" })).json()) as Echo;
+    expect(t).toMatchObject({ body: "héllo", headers: { "content-length": "6" } });
+    const b = (await (await c.patch(s.url(), { content: new Uint8Array([104, 105]) })).json()) as Echo;
+    expect(b.body).toBe("hi");
+    async function* gen() {
+      yield new TextEncoder().encode("str");
+      yield new Uint8Array(0);
+      yield new TextEncoder().encode("eam");
+    }
+    const g = (await (await c.post(s.url(), { content: gen() })).json()) as Echo;
+    expect(g).toMatchObject({ body: "stream", headers: { "transfer-encoding": "chunked" } });
+    const r = (await (await c.post(s.url(), { content: Readable.from([Buffer.from("read"), Buffer.from("able")]) })).json()) as Echo;
+    expect(r.body).toBe("readable");
+    const w = (await (await c.post(s.url(), { content: new Blob(["web ", "stream"]).stream() })).json()) as Echo;
+    expect(w.body).toBe("web stream");
+    const e = (await (await c.post(s.url())).json()) as Echo;
+    expect(e.headers["content-length"]).toBe("0");
+  });
+
+  it("delete, head and options", async () => {
+    const s = await serve(echo());
+    const c = client();
+    expect(((await (await c.delete(s.url())).json()) as Echo).method).toBe("DELETE");
+    expect(((await (await c.options(s.url())).json()) as Echo).method).toBe("OPTIONS");
+    const h = await c.head(s.url());
+    expect(h.status).toBe(200);
+    expect(h.content.length).toBe(0);
+  });
+
+  it("rejects unsupported schemes and malformed URLs", async () => {
+    const c = client();
+    await expect(c.get("ftp://example.org/")).rejects.toBeInstanceOf(UnsupportedProtocol);
+    await expect(c.get("http://exa mple.org/")).rejects.toBeInstanceOf(InvalidURL);
+    await expect(c.get("/relative")).rejects.toBeInstanceOf(InvalidURL);
+  });
+});
+
+describe("responses", () => {
+  it("exposes status, reason, version, headers, url, elapsed and decoding helpers", async () => {
+    const s = await serve(httpServer((_req, res) => {
+      res.writeHead(201, "Made It", { "content-type": "text/plain; charset=latin1", "set-cookie": ["a=1", "b=2"] });
+      res.end(Buffer.from([0x63, 0x61, 0x66, 0xe9]));
+    }));
+    const r = await client().get(s.url("/x"));
+    expect(r).toMatchObject({ status: 201, reasonPhrase: "Made It", httpVersion: "HTTP/1.1", isSuccess: true, isError: false });
+    expect(r.url?.href).toBe(s.url("/x"));
+    expect(r.request?.method).toBe("GET");
+    expect(r.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
+    expect(await r.text()).toBe("café");
+    expect(r.elapsed).toBeGreaterThan(0);
+    expect(new Uint8Array(await r.arrayBuffer())).toEqual(new Uint8Array([0x63, 0x61, 0x66, 0xe9]));
+  });
+
+  it("raiseForStatus throws HTTPStatusError for 4xx/5xx and returns the response otherwise", async () => {
+    const s = await serve(httpServer((req, res) => {
+      res.statusCode = Number(req.url!.slice(1));
+      res.end();
+    }));
+    const c = client();
+    const ok = await c.get(s.url("/204"));
+    expect(ok.raiseForStatus()).toBe(ok);
+    const bad = await c.get(s.url("/503"));
+    expect(() => bad.raiseForStatus()).toThrow(HTTPStatusError);
+    try {
+      bad.raiseForStatus();
+    } catch (e) {
+      expect((e as HTTPStatusError).response).toBe(bad);
+      expect((e as Error).message).toContain("503");
+      expect((e as Error).message).toContain(s.url("/503"));
+    }
+  });
+
+  it("stream(): iterate once; a second read is StreamConsumed; after close, StreamClosed", async () => {
+    const s = await serve(httpServer((_req, res) => res.end("x".repeat(100_000))));
+    const c = client();
+    const r = await c.stream("GET", s.url());
+    expect(() => r.content).toThrow(ResponseNotRead);
+    let n = 0;
+    for await (const chunk of r) n += chunk.length;
+    expect(n).toBe(100_000);
+    await expect(r.bytes()).rejects.toBeInstanceOf(StreamConsumed);
+    const r2 = await c.stream("GET", s.url());
+    await r2.close();
+    await expect(r2.bytes()).rejects.toBeInstanceOf(StreamClosed);
+    expect(c.stats().totals.opened).toBe(1);
+  });
+
+  it("await using closes a streamed response and the client", async () => {
+    const s = await serve(httpServer((_req, res) => res.end("y".repeat(1000))));
+    let stats;
+    {
+      await using c = new Client();
+      {
+        await using r = await c.stream("GET", s.url());
+        expect(r.status).toBe(200);
+      }
+      await sleep(20);
+      stats = c.stats();
+      expect(stats).toMatchObject({ active: 0, idle: 1 });
+    }
+    await sleep(20);
+    expect(s.open).toBe(0);
+  });
+
+  it("a body cut short is an error from bytes() and from the async iterator", async () => {
+    const s = await serve(rawServer((socket) => onRequests(socket, () => socket.end("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nshort"))));
+    const c = client();
+    const err = await c.get(s.url()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RemoteProtocolError);
+    expect((err as Error).message).toContain(`GET ${s.url()}`);
+    expect((err as Error).message).toContain("read body");
+    const r = await c.stream("GET", s.url());
+    const read = async () => {
+      for await (const _ of r);
+    };
+    await expect(read()).rejects.toBeInstanceOf(RemoteProtocolError);
+  });
+
+  it("maxResponseSize bounds buffered bodies, not streamed ones", async () => {
+    const s = await serve(httpServer((_req, res) => res.end(Buffer.alloc(300_000))));
+    const c = client({ maxResponseSize: 100_000 });
+    const err = await c.get(s.url()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ResponseTooLarge);
+    expect((err as Error).message).toContain(s.url());
+    const r = await c.stream("GET", s.url());
+    let n = 0;
+    for await (const chunk of r) n += chunk.length;
+    expect(n).toBe(300_000);
+  });
+});
+
+describe("connection reuse through the public API", () => {
+  it("top-level functions open a connection per call; a shared client opens one for 100 calls", async () => {
+    const s = await serve(httpServer((_req, res) => res.end("ok")));
+    for (let i = 0; i < 10; i++) expect(await (await get(s.url())).text()).toBe("ok");
+    expect(s.accepted).toBe(10);
+    const before = s.accepted;
+    const c = client();
+    for (let i = 0; i < 100; i++) await c.get(s.url());
+    expect(s.accepted - before).toBe(1);
+    expect((await post(s.url(), { json: 1 })).status).toBe(200);
+  });
+});
+
+describe("timeouts and cancellation", () => {
+  it("per-request timeouts override the client's", async () => {
+    const s = await serve(httpServer((_req, res) => setTimeout(() => res.end("slow"), 300)));
+    const c = client({ timeout: 100 });
+    const err = await c.get(s.url()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReadTimeout);
+    expect((err as Error).message).toMatch(new RegExp(`GET ${s.url()}.*read head`));
+    expect(await (await c.get(s.url(), { timeout: { read: 2000 } })).text()).toBe("slow");
+  });
+
+  it("an AbortSignal aborts with AbortError carrying the reason; the connection is dropped", async () => {
+    const s = await serve(httpServer((_req, res) => setTimeout(() => res.end("late"), 500)));
+    const c = client();
+    const ac = new AbortController();
+    setTimeout(() => ac.abort("enough"), 50);
+    const err = await c.get(s.url(), { signal: ac.signal }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AbortError);
+    expect((err as Error).name).toBe("AbortError");
+    expect((err as Error).cause).toBe("enough");
+    expect(c.stats().connections).toBe(0);
+  });
+
+  it("keeps the system error as cause", async () => {
+    const s = await serve(httpServer(() => {}));
+    const port = s.port;
+    await s.close();
+    const err = await client().get(`http://127.0.0.1:${port}/`).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectError);
+    expect(((err as Error).cause as NodeJS.ErrnoException).code).toBe("ECONNREFUSED");
+    expect((err as Error).message).toContain(`GET http://127.0.0.1:${port}/`);
+  });
+
+  it("retries connecting when asked to", async () => {
+    let attempts = 0;
+    const c = client({ transport: new HTTPTransport({ retries: 2, trace: (e) => e.type === "connection:opened" && attempts++ }) });
+    await expect(c.get("http://127.0.0.1:1/")).rejects.toBeInstanceOf(ConnectError);
+    expect(attempts).toBe(3);
+  });
+});
+
+describe("redirects", () => {
+  async function redirector(): Promise<TestServer> {
+    return serve(echo().then(async (target) => {
+      cleanup.push(() => target.close());
+      const s = await httpServer((req, res) => {
+        const [, code, rest] = /^\/(\d{3})(.*)$/.exec(req.url!) ?? [];
+        if (code) {
+          req.resume();
+          res.writeHead(Number(code), { location: rest === "/cross" ? target.url("/landed") : rest === "/ftp" ? "ftp://x/" : rest || "/done" });
+          return res.end("redirect body");
+        }
+        if (req.url === "/loop") {
+          res.writeHead(302, { location: "/loop" });
+          return res.end();
+        }
+        const chunks: Buffer[] = [];
+        req.on("data", (c: Buffer) => chunks.push(c));
+        req.on("end", () => res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString() })));
+      });
+      return s;
+    }));
+  }
+
+  it("are not followed by default", async () => {
+    const s = await redirector();
+    const r = await client().get(s.url("/302"));
+    expect(r.status).toBe(302);
+    expect(r.isRedirect).toBe(true);
+  });
+
+  it("301/302/303 turn a POST into a body-less GET; 307/308 keep method and body", async () => {
+    const s = await redirector();
+    const c = client({ followRedirects: true });
+    for (const code of [301, 302, 303]) {
+      const r = await c.post(s.url(`/${code}`), { content: "payload" });
+      expect((await r.json()) as Echo).toMatchObject({ method: "GET", url: "/done", body: "" });
+      expect(((await r.json()) as Echo).headers["content-length"]).toBeUndefined();
+      expect(r.history.map((h) => h.status)).toEqual([code]);
+    }
+    for (const code of [307, 308]) {
+      const r = await c.post(s.url(`/${code}`), { content: "payload" });
+      expect((await r.json()) as Echo).toMatchObject({ method: "POST", url: "/done", body: "payload" });
+    }
+  });
+
+  it("a streamed body cannot follow a 307", async () => {
+    const s = await redirector();
+    async function* once() {
+      yield new TextEncoder().encode("only once");
+    }
+    await expect(client({ followRedirects: true }).post(s.url("/307"), { content: once() })).rejects.toBeInstanceOf(StreamConsumed);
+  });
+
+  it("crossing origins (another port) drops Authorization and Cookie", async () => {
+    const s = await redirector();
+    const c = client({ followRedirects: true, auth: { bearer: "secret" } });
+    const same = (await (await c.get(s.url("/302"), { headers: { Cookie: "c=1" } })).json()) as Echo;
+    expect(same.headers).toMatchObject({ authorization: "Bearer secret", cookie: "c=1" });
+    const cross = await c.get(s.url("/302/cross"), { headers: { Cookie: "c=1", "X-Keep": "yes" } });
+    const body = (await cross.json()) as Echo;
+    expect(body.url).toBe("/landed");
+    expect(body.headers.authorization).toBeUndefined();
+    expect(body.headers.cookie).toBeUndefined();
+    expect(body.headers["x-keep"]).toBe("yes");
+  });
+
+  it("refuses non-http locations, loops and too many hops", async () => {
+    const s = await redirector();
+    const c = client({ followRedirects: true, maxRedirects: 2 });
+    await expect(c.get(s.url("/302/ftp"))).rejects.toBeInstanceOf(UnsupportedProtocol);
+    await expect(c.get(s.url("/loop"))).rejects.toThrow(/loop/);
+    await expect(c.get(s.url("/302/301/302/done"))).rejects.toBeInstanceOf(TooManyRedirects);
+    expect((await c.get(s.url("/302/301/done"))).status).toBe(200);
+  });
+
+  it("can be enabled per request", async () => {
+    const s = await redirector();
+    const r = await client().get(s.url("/302"), { followRedirects: true });
+    expect(r.status).toBe(200);
+  });
+});
+
+describe("auth, hooks, mounts and MockTransport", () => {
+  it("basic, bearer and function auth", async () => {
+    const s = await serve(echo());
+    const basic = (await (await client({ auth: { username: "user", password: "pa:ss" } }).get(s.url())).json()) as Echo;
+    expect(basic.headers.authorization).toBe(`Basic ${Buffer.from("user:pa:ss").toString("base64")}`);
+    const fn = (await (await client().get(s.url(), { auth: (req) => (req.headers.set("X-Signed", req.url.pathname), req) })).json()) as Echo;
+    expect(fn.headers["x-signed"]).toBe("/");
+  });
+
+  it("event hooks see every request and response", async () => {
+    const s = await serve(echo());
+    const seen: string[] = [];
+    const c = client({
+      eventHooks: {
+        request: [async (req) => void seen.push(`> ${req.method} ${req.url.pathname}`)],
+        response: [(res) => void seen.push(`< ${res.status}`)],
+      },
+    });
+    await c.get(s.url("/a"));
+    await c.post(s.url("/b"));
+    expect(seen).toEqual(["> GET /a", "< 200", "> POST /b", "< 200"]);
+  });
+
+  it("MockTransport answers without a network, sync or async", async () => {
+    const c = client({
+      baseURL: "https://api.test",
+      transport: new MockTransport(async (req) => {
+        const body = new TextDecoder().decode(await req.read());
+        return new Response(req.url.pathname === "/missing" ? 404 : 200, { json: { path: req.url.pathname, body } });
+      }),
+    });
+    const r = await c.post("/x", { json: { hello: 1 } });
+    expect(await r.json()).toEqual({ path: "/x", body: '{"hello":1}' });
+    expect(r.request?.url.href).toBe("https://api.test/x");
+    expect((await c.get("/missing")).isClientError).toBe(true);
+    expect(c.stats().connections).toBe(0);
+  });
+
+  it("mounts route origins to their own transports", async () => {
+    const s = await serve(echo());
+    const c = client({
+      mounts: {
+        "https://mocked.test": new MockTransport(() => new Response(200, { content: "mocked" })),
+        "all://other.test": new MockTransport(() => new Response(418)),
+      },
+    });
+    expect(await (await c.get("https://mocked.test/a")).text()).toBe("mocked");
+    expect((await c.get("http://other.test/")).status).toBe(418);
+    expect(((await (await c.get(s.url("/real"))).json()) as Echo).url).toBe("/real");
+  });
+
+  it("Request and Response can be built by hand", async () => {
+    const req = new Request("post", "http://h/p?a=1", { params: { b: 2 }, json: [1] });
+    expect(req.method).toBe("POST");
+    expect(req.url.href).toBe("http://h/p?a=1&b=2");
+    expect(req.headers.get("content-type")).toBe("application/json");
+    const res = new Response(404, { content: "nope", headers: { "X-A": "1" } });
+    expect(res.reasonPhrase).toBe("Not Found");
+    expect(res.headers.get("content-length")).toBe("4");
+    expect(await res.text()).toBe("nope");
+  });
+
+  it("a closed client refuses new requests", async () => {
+    const c = new Client({ transport: new MockTransport(() => new Response(200)) });
+    await c.close();
+    await expect(c.get("http://h/")).rejects.toThrow(/closed/);
+  });
+});
