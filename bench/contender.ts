@@ -1,0 +1,102 @@
+/**
+ * One contender, one scenario, in a fresh process (spawned by bench/run.ts):
+ *
+ *   node --import tsx bench/contender.ts <wirepool|undici|node:http> <scenario> <origin> <seconds> <warmup-seconds>
+ *
+ * Runs `inflight` loops that each send a request and read the whole body into
+ * memory, warms up, then counts completed requests for `seconds`. Prints one JSON line.
+ */
+import http from "node:http";
+import { Pool } from "undici";
+import { Client } from "../dist/index.js";
+import { type ContenderName, type ContenderResult, SCENARIOS } from "./scenarios.js";
+
+const [name, scenarioName, origin, secondsArg, warmupArg] = process.argv.slice(2) as [ContenderName, string, string, string, string];
+const scenario = SCENARIOS.find((s) => s.name === scenarioName)!;
+const { method, path, inflight, connections, bodySize } = scenario;
+const payload = Buffer.alloc(bodySize, "p");
+const url = origin + path;
+
+type Send = () => Promise<number>; // resolves with the body length
+
+function ok(status: number): void {
+  if (status !== 200) throw new Error(`status ${status}`);
+}
+
+function wirepool(): { send: Send; close(): Promise<void> } {
+  const client = new Client({
+    limits: { maxConnections: connections, maxConnectionsPerHost: connections, maxKeepAliveConnections: connections },
+    timeout: 30_000,
+  });
+  const send: Send =
+    method === "GET"
+      ? async () => {
+          const res = await client.get(url);
+          ok(res.status);
+          return res.content.length;
+        }
+      : async () => {
+          const res = await client.post(url, { content: payload });
+          ok(res.status);
+          return res.content.length;
+        };
+  return { send, close: () => client.close() };
+}
+
+function undici(): { send: Send; close(): Promise<void> } {
+  const pool = new Pool(origin, { connections, pipelining: 1 });
+  const send: Send = async () => {
+    const { statusCode, body } = await pool.request(method === "GET" ? { path, method } : { path, method, body: payload });
+    ok(statusCode);
+    return (await body.arrayBuffer()).byteLength;
+  };
+  return { send, close: () => pool.close() };
+}
+
+function nodeHttp(): { send: Send; close(): Promise<void> } {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const u = new URL(url);
+  const options: http.RequestOptions = { agent, host: u.hostname, port: u.port, path, method, headers: method === "POST" ? { "content-length": payload.length } : {} };
+  const send: Send = () =>
+    new Promise((resolve, reject) => {
+      const req = http.request(options, (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve(Buffer.concat(chunks).length));
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end(method === "POST" ? payload : undefined);
+    });
+  return { send, close: async () => agent.destroy() };
+}
+
+const contender = name === "wirepool" ? wirepool() : name === "undici" ? undici() : nodeHttp();
+
+async function run(seconds: number): Promise<ContenderResult> {
+  let requests = 0;
+  let bytes = 0;
+  let errors = 0;
+  const t0 = performance.now();
+  const deadline = t0 + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: inflight }, async () => {
+      while (performance.now() < deadline) {
+        try {
+          bytes += await contender.send();
+          requests++;
+        } catch (err) {
+          if (++errors === 1) console.error(String(err));
+        }
+      }
+    }),
+  );
+  return { requests, bytes, errors, seconds: (performance.now() - t0) / 1000, maxRssMB: 0 };
+}
+
+await run(Number(warmupArg));
+const result = await run(Number(secondsArg));
+result.maxRssMB = process.resourceUsage().maxRSS / 1024;
+await contender.close();
+console.log(JSON.stringify(result));

@@ -1,0 +1,31 @@
+/** The benchmark scenarios (issue #5): what is requested, how many in flight, over how many connections. */
+export interface Scenario {
+  readonly name: "seq" | "conc" | "big" | "post";
+  readonly method: "GET" | "POST";
+  readonly path: string;
+  readonly inflight: number;
+  readonly connections: number;
+  /** Request body size, for POST. */
+  readonly bodySize: number;
+  /** Report throughput in MiB/s rather than requests/s. */
+  readonly unit: "req/s" | "MiB/s";
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  { name: "seq", method: "GET", path: "/small", inflight: 1, connections: 1, bodySize: 0, unit: "req/s" },
+  { name: "conc", method: "GET", path: "/small", inflight: 64, connections: 16, bodySize: 0, unit: "req/s" },
+  { name: "big", method: "GET", path: "/1mb", inflight: 4, connections: 4, bodySize: 0, unit: "MiB/s" },
+  { name: "post", method: "POST", path: "/echo", inflight: 32, connections: 8, bodySize: 4096, unit: "req/s" },
+];
+
+export const CONTENDERS = ["wirepool", "undici", "node:http"] as const;
+export type ContenderName = (typeof CONTENDERS)[number];
+
+export interface ContenderResult {
+  requests: number;
+  bytes: number;
+  seconds: number;
+  errors: number;
+  /** Peak resident set size of the contender's process, MB. */
+  maxRssMB: number;
+}
