@@ -84,7 +84,8 @@ async function run(seconds: number): Promise<ContenderResult> {
     Array.from({ length: inflight }, async () => {
       while (performance.now() < deadline) {
         try {
-          bytes += await contender.send();
+          const n = await contender.send();
+          bytes += n;
           requests++;
         } catch (err) {
           if (++errors === 1) console.error(String(err));

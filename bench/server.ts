@@ -111,7 +111,7 @@ async function startNode(): Promise<BenchServer> {
   const ok = Buffer.from("HTTP/1.1 200 OK\r\nServer: bench\r\nContent-Length: 2\r\n\r\nok");
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     socket.on("data", (chunk: Buffer) => {
       buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
       for (;;) {

@@ -1,30 +1,44 @@
 /**
- * The one place that knows llhttp-wasm 1.0.3's wrapper and its quirks. The rest
- * of wirepool sees a plain callback interface (`LlhttpCallbacks`) with spans
- * delivered in order and labelled by kind.
+ * Our own thin glue over the llhttp parser compiled to WebAssembly that ships in
+ * llhttp-wasm 1.0.3. We keep the package's compiled parser (the wasm bytes) and
+ * drive it directly instead of through the package's JavaScript wrapper.
  *
- * Quirks handled here (read node_modules/llhttp-wasm/out/index.js):
- * - `createParser(TYPE.RESPONSE)` passes `TYPE[2]` (undefined) to `llhttp_alloc`,
- *   which makes a parser of type BOTH that also accepts request lines. Passing the
- *   *name* "RESPONSE" makes `TYPE["RESPONSE"]` = 2, a real response parser.
- * - Header field and value pieces are pushed into two separate arrays, which loses
- *   their interleaving when a span is split across `execute()` calls. We replace
- *   the arrays with sinks that forward each piece, with its kind, as it arrives.
- * - The status text is assigned, not appended, so a split reason phrase would keep
- *   only its last piece. We turn the property into a setter that forwards pieces.
+ * Why not the wrapper (measured with `npm run bench:parser` and `npm run bench`):
+ * - it allocates wasm memory for every `execute()` and copies the chunk in, and
+ *   copies every body span out into a fresh ArrayBuffer: a 64 MiB download
+ *   allocated about as much garbage again;
+ * - it builds a new TextDecoder for every header span (the biggest part of the
+ *   5.5 µs it spent on a typical nginx response head);
+ * - it creates parsers of type BOTH for `TYPE.RESPONSE` (accepting request lines
+ *   from a server), splits spans across `execute()` calls into misaligned arrays,
+ *   and overwrites a split status text. None of that can happen here.
+ *
+ * What the glue does instead:
+ * - one input buffer in wasm memory, allocated once and grown when a larger chunk
+ *   arrives; each chunk is copied in once (wasm cannot read JS memory);
+ * - spans are mapped back to offsets in the caller's own chunk: header text is
+ *   decoded as latin1 straight from that Buffer (like Node and undici), and body
+ *   spans are zero-copy `subarray`s of it;
+ * - callbacks reach the right parser through `current`, set around each call into
+ *   wasm (wasm calls back synchronously and never re-enters), so there is no lookup.
+ *
+ * The wasm bytes are read out of the package's published file, so the package
+ * version is pinned exactly and test/http/llhttp-glue.test.ts fails loudly if the
+ * bytes, their imports or exports ever change.
  */
+import fs from "node:fs";
 import { createRequire } from "node:module";
-import type { Parser } from "llhttp-wasm";
 
-const require = createRequire(import.meta.url);
-const llhttp = require("llhttp-wasm") as typeof import("llhttp-wasm");
-
+/** llhttp error codes we act on (llhttp's `llhttp_errno_t`). */
 export const ERROR = {
   OK: 0,
+  USER: 24,
   PAUSED: 21,
   PAUSED_UPGRADE: 22,
-  CB_HEADERS_COMPLETE: 17,
 } as const;
+
+/** llhttp's parser types; we only ever create RESPONSE parsers. */
+const TYPE_RESPONSE = 2;
 
 export const enum Span {
   Status,
@@ -34,55 +48,177 @@ export const enum Span {
 
 export interface LlhttpCallbacks {
   onMessageBegin(): void;
-  /** A piece of a span. Consecutive pieces of one kind are parts of one span. */
-  onSpan(kind: Span, text: string): void;
+  /** A piece of a span. Consecutive pieces of one kind are parts of one span. Return false to stop with an error. */
+  onSpan(kind: Span, text: string): boolean;
   /** Return 0 to read the body, 1 when the message has no body, -1 to fail. */
   onHeadersComplete(statusCode: number, versionMajor: number, versionMinor: number, shouldKeepAlive: boolean): number;
+  /** A zero-copy view into the chunk being executed: copy it to keep it beyond the chunk's life. */
   onBody(chunk: Uint8Array): void;
   /** Return 0 to go on parsing, ERROR.PAUSED to stop right after this message. */
   onMessageComplete(): number;
 }
 
-/** A sink that looks enough like the array the wrapper pushes into. */
-interface PushSink {
-  readonly length: 0;
-  push(text: string): void;
+// @types/node leaves WebAssembly out of the globals it types; this is the little we use.
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+};
+
+/** Buffer's own latin1 decoder, without toString()'s argument checks (Node has it; its types do not). */
+type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
+
+interface LlhttpExports {
+  memory: { readonly buffer: ArrayBuffer };
+  _initialize(): void;
+  malloc(size: number): number;
+  free(ptr: number): void;
+  llhttp_alloc(type: number): number;
+  llhttp_free(parser: number): void;
+  llhttp_execute(parser: number, data: number, length: number): number;
+  llhttp_finish(parser: number): number;
+  llhttp_resume(parser: number): void;
+  llhttp_get_http_major(parser: number): number;
+  llhttp_get_http_minor(parser: number): number;
+  llhttp_get_error_pos(parser: number): number;
+  llhttp_get_error_reason(parser: number): number;
+  llhttp_errno_name(code: number): number;
 }
 
-export function createResponseParser(callbacks: LlhttpCallbacks): Parser {
-  // See the first quirk above: the name, not the number.
-  const parser = llhttp.createParser("RESPONSE" as unknown as number);
-  const fields: PushSink = { length: 0, push: (text) => callbacks.onSpan(Span.Field, text) };
-  const values: PushSink = { length: 0, push: (text) => callbacks.onSpan(Span.Value, text) };
+export const LLHTTP_WASM_PACKAGE = "llhttp-wasm/out/index.js";
 
-  Object.defineProperty(parser, "statusMessage", {
-    configurable: true,
-    get: () => undefined,
-    // The wrapper assigns `undefined` when a message begins and each piece of the status text as it arrives.
-    set: (text: string | undefined) => {
-      if (text !== undefined) callbacks.onSpan(Span.Status, text);
+/** The compiled parser as published in llhttp-wasm 1.0.3 (base64 inside its JavaScript). */
+export function llhttpWasmBytes(): Buffer {
+  const file = createRequire(import.meta.url).resolve(LLHTTP_WASM_PACKAGE);
+  const match = /let binaryString = "([A-Za-z0-9+/=]+)"/.exec(fs.readFileSync(file, "latin1"));
+  if (match === null) throw new Error(`llhttp-wasm changed: no wasm binary found in ${file} (wirepool needs llhttp-wasm 1.0.3 exactly)`);
+  return Buffer.from(match[1]!, "base64");
+}
+
+// --- the one wasm instance, created on first use
+
+let wasm: LlhttpExports | undefined;
+/** The glue whose parser is executing right now. */
+let current: LlhttpGlue | undefined;
+let heap = new Uint8Array(0);
+let inputPtr = 0;
+let inputSize = 0;
+
+function heapView(): Uint8Array {
+  // A grown memory detaches old views.
+  if (heap.buffer !== wasm!.memory.buffer) heap = new Uint8Array(wasm!.memory.buffer);
+  return heap;
+}
+
+function cString(ptr: number): string {
+  const view = heapView();
+  const end = view.indexOf(0, ptr);
+  return Buffer.from(view.buffer, ptr, end - ptr).toString("latin1");
+}
+
+function span(kind: Span, at: number, length: number): number {
+  return current!.span(kind, at, length);
+}
+
+function instance(): LlhttpExports {
+  if (wasm !== undefined) return wasm;
+  const module = new WebAssembly.Module(llhttpWasmBytes());
+  const imports = {
+    env: {
+      wasm_on_message_begin: () => {
+        current!.callbacks.onMessageBegin();
+        return 0;
+      },
+      wasm_on_url: () => 0,
+      wasm_on_status: (_p: number, at: number, length: number) => span(Span.Status, at, length),
+      wasm_on_header_field: (_p: number, at: number, length: number) => span(Span.Field, at, length),
+      wasm_on_header_value: (_p: number, at: number, length: number) => span(Span.Value, at, length),
+      wasm_on_headers_complete: (p: number, statusCode: number, _upgrade: number, shouldKeepAlive: number) =>
+        current!.callbacks.onHeadersComplete(statusCode, wasm!.llhttp_get_http_major(p), wasm!.llhttp_get_http_minor(p), shouldKeepAlive === 1),
+      wasm_on_body: (_p: number, at: number, length: number) => {
+        const g = current!;
+        const start = at - inputPtr;
+        g.callbacks.onBody(g.chunk.subarray(start, start + length));
+        return 0;
+      },
+      wasm_on_message_complete: () => current!.callbacks.onMessageComplete(),
     },
-  });
-  // The wrapper resets these to fresh arrays before calling onMessageBegin; we put our sinks back.
-  const install = (): void => {
-    (parser as unknown as { headerFields: PushSink }).headerFields = fields;
-    (parser as unknown as { headerValues: PushSink }).headerValues = values;
   };
-  install();
-
-  parser.onMessageBegin = () => {
-    install();
-    callbacks.onMessageBegin();
-    return 0;
-  };
-  parser.onHeadersComplete = (m) =>
-    callbacks.onHeadersComplete(m.statusCode ?? 0, m.versionMajor, m.versionMinor, m.shouldKeepAlive);
-  parser.onBody = (chunk) => {
-    callbacks.onBody(chunk);
-    return 0;
-  };
-  parser.onMessageComplete = () => callbacks.onMessageComplete();
-  return parser;
+  wasm = new WebAssembly.Instance(module, imports).exports as LlhttpExports;
+  wasm._initialize();
+  return wasm;
 }
 
-export type { Parser };
+/** Makes sure the shared input buffer can hold `size` bytes. */
+function reserve(size: number): void {
+  if (size <= inputSize) return;
+  const w = instance();
+  if (inputPtr !== 0) w.free(inputPtr);
+  inputSize = Math.max(size, 64 * 1024);
+  inputPtr = w.malloc(inputSize);
+}
+
+/** One llhttp response parser in the shared wasm instance. */
+export class LlhttpGlue {
+  readonly callbacks: LlhttpCallbacks;
+  /** The chunk being executed: spans are offsets into it. */
+  chunk: Buffer = Buffer.alloc(0);
+  private parser: number;
+
+  constructor(callbacks: LlhttpCallbacks) {
+    this.callbacks = callbacks;
+    this.parser = instance().llhttp_alloc(TYPE_RESPONSE);
+  }
+
+  /** Parses `chunk`; returns llhttp's error code (0 when all of it was consumed). */
+  execute(chunk: Buffer): number {
+    const w = wasm!;
+    reserve(chunk.length);
+    heapView().set(chunk, inputPtr);
+    this.chunk = chunk;
+    current = this;
+    try {
+      return w.llhttp_execute(this.parser, inputPtr, chunk.length);
+    } finally {
+      current = undefined;
+    }
+  }
+
+  /** Signals EOF; returns llhttp's error code. */
+  finish(): number {
+    current = this;
+    try {
+      return wasm!.llhttp_finish(this.parser);
+    } finally {
+      current = undefined;
+    }
+  }
+
+  resume(): void {
+    wasm!.llhttp_resume(this.parser);
+  }
+
+  /** How many bytes of the last chunk were consumed when execute() stopped. */
+  errorOffset(): number {
+    return wasm!.llhttp_get_error_pos(this.parser) - inputPtr;
+  }
+
+  errorName(code: number): string {
+    return cString(wasm!.llhttp_errno_name(code));
+  }
+
+  errorReason(): string {
+    return cString(wasm!.llhttp_get_error_reason(this.parser));
+  }
+
+  destroy(): void {
+    if (this.parser === 0) return;
+    wasm!.llhttp_free(this.parser);
+    this.parser = 0;
+  }
+
+  /** Called from wasm for status, field and value spans. */
+  span(kind: Span, at: number, length: number): number {
+    const start = at - inputPtr;
+    return this.callbacks.onSpan(kind, (this.chunk as Latin1Buffer).latin1Slice(start, start + length)) ? 0 : -1;
+  }
+}

@@ -13,7 +13,7 @@
  * start of the next response: the connection then knows it must not be reused.
  */
 import { RemoteProtocolError } from "../errors.js";
-import { createResponseParser, ERROR, Span, type Parser } from "./llhttp.js";
+import { ERROR, LlhttpGlue, Span } from "./llhttp.js";
 
 export interface ResponseHead {
   readonly status: number;
@@ -29,6 +29,7 @@ export interface ResponseHead {
 
 export interface ResponseHandler {
   onHead(head: ResponseHead): void;
+  /** A view into the chunk given to feed(), not a copy: keep it only if that chunk is not reused. */
   onBody(chunk: Uint8Array): void;
   /** The response is complete. `trailers` is a flat name/value list like rawHeaders. */
   onEnd(trailers: readonly string[]): void;
@@ -59,7 +60,7 @@ export type ParserState =
 export class ResponseParser {
   private readonly handler: ResponseHandler;
   private readonly maxHeaderSize: number;
-  private readonly llhttp: Parser;
+  private readonly llhttp: LlhttpGlue;
 
   state: ParserState = "idle";
   /** Bytes that followed the end of the response in the chunk that ended it. */
@@ -83,7 +84,7 @@ export class ResponseParser {
   constructor(handler: ResponseHandler, options: ParserOptions = {}) {
     this.handler = handler;
     this.maxHeaderSize = options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE;
-    this.llhttp = createResponseParser({
+    this.llhttp = new LlhttpGlue({
       onMessageBegin: () => this.beginMessage(),
       onSpan: (kind, text) => this.onSpan(kind, text),
       onHeadersComplete: (status, major, minor, keepAlive) => this.onHeadersComplete(status, major, minor, keepAlive),
@@ -112,7 +113,7 @@ export class ResponseParser {
     if (this.state === "head") this.headRawBytes += chunk.length;
     let code: number;
     try {
-      code = this.llhttp.execute(chunk);
+      code = this.llhttp.execute(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     } catch (err) {
       // A handler threw from inside llhttp: its state is unknown now.
       this.state = "failed";
@@ -120,14 +121,11 @@ export class ResponseParser {
     }
     if (this.pending) this.fail(this.pending);
     if (code === ERROR.PAUSED) {
-      const consumed = this.llhttp.getErrorPosition();
-      this.leftover = chunk.length - consumed;
+      this.leftover = chunk.length - this.llhttp.errorOffset();
       return this.state;
     }
     if (code !== ERROR.OK) {
-      const name = this.llhttp.getErrorName(code) ?? `HPE_${code}`;
-      const reason = this.llhttp.getErrorReason(code) ?? "invalid response";
-      this.fail(new RemoteProtocolError(name, reason, before + this.llhttp.getErrorPosition()));
+      this.fail(new RemoteProtocolError(this.llhttp.errorName(code), this.llhttp.errorReason(), before + this.llhttp.errorOffset()));
     }
     if (this.state === "head" && this.headRawBytes > this.maxHeaderSize) {
       this.fail(this.headersTooLarge());
@@ -176,8 +174,8 @@ export class ResponseParser {
     this.headRawBytes = 0;
   }
 
-  private onSpan(kind: Span, text: string): void {
-    if (this.pending) return;
+  private onSpan(kind: Span, text: string): boolean {
+    if (this.pending) return false;
     this.headBytes += text.length;
     const target = this.state === "body" ? this.trailers : this.raw;
     if (kind === Span.Status) {
@@ -189,8 +187,10 @@ export class ResponseParser {
       target.push(text);
     }
     this.lastSpan = kind;
-    // Stop collecting at the limit instead of buffering an endless header.
-    if (this.headBytes > this.maxHeaderSize) this.pending = this.headersTooLarge();
+    // Stop at the limit instead of buffering an endless header.
+    if (this.headBytes <= this.maxHeaderSize) return true;
+    this.pending = this.headersTooLarge();
+    return false;
   }
 
   private onHeadersComplete(status: number, major: number, minor: number, llhttpKeepAlive: boolean): number {

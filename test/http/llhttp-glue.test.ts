@@ -1,0 +1,44 @@
+/**
+ * wirepool drives the wasm parser inside llhttp-wasm directly (src/http/llhttp.ts).
+ * That is only safe for the exact bytes it was written against: if the package
+ * changes, these tests fail before anything else can go subtly wrong.
+ */
+import crypto from "node:crypto";
+import { createRequire } from "node:module";
+import { describe, expect, it } from "vitest";
+import { llhttpWasmBytes } from "../../src/http/llhttp.js";
+
+declare const WebAssembly: {
+  Module: { new (bytes: Uint8Array): object; imports(m: object): { name: string; kind: string }[]; exports(m: object): { name: string; kind: string }[] };
+};
+
+describe("llhttp-wasm, driven by our own glue", () => {
+  it("is version 1.0.3, pinned exactly", () => {
+    const require = createRequire(import.meta.url);
+    expect((require("llhttp-wasm/package.json") as { version: string }).version).toBe("1.0.3");
+    expect((require("../../package.json") as { dependencies: Record<string, string> }).dependencies["llhttp-wasm"]).toBe("1.0.3");
+  });
+
+  it("ships the exact wasm binary the glue was written for", () => {
+    const hash = crypto.createHash("sha256").update(llhttpWasmBytes()).digest("hex");
+    expect(hash).toBe("259f8302ac0f7fd7d38469e0d16b505e59c6b432cc5eb856be4d012260de0e11");
+  });
+
+  it("imports the callbacks and exports the functions the glue uses", () => {
+    const module = new WebAssembly.Module(llhttpWasmBytes());
+    expect(WebAssembly.Module.imports(module).map((i) => i.name).sort()).toEqual([
+      "wasm_on_body",
+      "wasm_on_header_field",
+      "wasm_on_header_value",
+      "wasm_on_headers_complete",
+      "wasm_on_message_begin",
+      "wasm_on_message_complete",
+      "wasm_on_status",
+      "wasm_on_url",
+    ]);
+    const exports = WebAssembly.Module.exports(module).map((e) => e.name);
+    for (const name of ["memory", "_initialize", "malloc", "free", "llhttp_alloc", "llhttp_free", "llhttp_execute", "llhttp_finish", "llhttp_resume", "llhttp_get_http_major", "llhttp_get_http_minor", "llhttp_get_error_pos", "llhttp_get_error_reason", "llhttp_errno_name"]) {
+      expect(exports).toContain(name);
+    }
+  });
+});
