@@ -76,7 +76,6 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"])
 /** A request waiting for a connection. */
 class Waiter {
   connection: Connection | undefined;
-  timer: NodeJS.Timeout | undefined;
   onAbort: (() => void) | undefined;
 
   constructor(
@@ -85,15 +84,18 @@ class Waiter {
     readonly connectTimeout: number | null,
     /** Only a new connection will do (the retry after a reused one failed). */
     readonly fresh: boolean,
-    readonly resolve: (c: Connection) => void,
-    readonly reject: (e: unknown) => void,
+    /** When waiting turns into a PoolTimeout (performance.now() ms), or Infinity. */
+    readonly deadline: number,
+    readonly poolTimeout: number | null,
+    public resolve: (c: Connection) => void,
+    public reject: (e: unknown) => void,
   ) {}
 }
 
-/** What a busy connection is doing for whom: undone when the connection goes idle or closes. */
+/** The caller's AbortSignal while a connection works for it: removed when the connection goes idle or closes. */
 interface Lease {
-  readonly signal: AbortSignal | undefined;
-  readonly onAbort: (() => void) | undefined;
+  readonly signal: AbortSignal;
+  readonly onAbort: () => void;
 }
 
 export class ConnectionPool implements ConnectionOwner {
@@ -109,8 +111,12 @@ export class ConnectionPool implements ConnectionOwner {
   private idleCount = 0;
 
   private readonly totals = { opened: 0, closed: 0, requests: 0, reused: 0, retried: 0 };
+  /** One timer for all idle connections' expiry, set for the earliest. */
   private expiryTimer: NodeJS.Timeout | undefined;
   private expiryAt = Infinity;
+  /** One timer for all waiters' pool timeouts, set for the earliest. */
+  private waitTimer: NodeJS.Timeout | undefined;
+  private waitTimerAt = Infinity;
   private assigning = false;
   private assignAgain = false;
   private closing: Promise<void> | undefined;
@@ -133,14 +139,21 @@ export class ConnectionPool implements ConnectionOwner {
   async request(origin: Origin, request: OutgoingRequest, options: PoolRequestOptions, replayable: boolean): Promise<IncomingResponse> {
     if (this.closing) throw new TransportError("the connection pool is closed", { origin: origin.key });
     this.totals.requests++;
-    const retryable = replayable && IDEMPOTENT.has(request.method);
+    const { signal } = options;
     let fresh = false;
     for (;;) {
-      const conn = await this.acquire(origin, options, fresh);
-      if (options.signal?.aborted) {
-        // Aborted in the instant between getting the connection and using it: give it back unused.
-        this.connectionIdle(conn);
-        throw abortError(options.signal, origin, "pool wait");
+      if (signal?.aborted) throw abortError(signal, origin, "pool wait");
+      // The common case needs no waiting: nobody is queued and an idle connection is at hand.
+      let conn = !fresh && this.queue.length === 0 ? this.takeIdle(origin) : undefined;
+      if (conn !== undefined && this.events.wants("request:assigned")) this.events.emit({ type: "request:assigned", origin: origin.key, connection: conn.id });
+      if (conn === undefined) {
+        conn = await this.enqueue(origin, options, fresh);
+        if (conn.state === "connecting") await conn.ready;
+        if (signal?.aborted) {
+          // Aborted in the instant between getting the connection and using it: give it back unused.
+          this.connectionIdle(conn);
+          throw abortError(signal, origin, "pool wait");
+        }
       }
       if (!conn.isUsable()) {
         // It died between being handed to us and now (the server closed it): not an attempt, ask again.
@@ -151,12 +164,13 @@ export class ConnectionPool implements ConnectionOwner {
         this.totals.reused++;
         if (this.events.wants("connection:reused")) this.events.emit({ type: "connection:reused", origin: origin.key, connection: conn.id });
       }
-      this.lease(conn, options.signal);
+      if (signal !== undefined) this.lease(conn, signal);
       try {
         return await conn.send(request, options.timeouts);
       } catch (err) {
         const f = conn.failure;
         if (f !== undefined && f.reused && f.beforeResponse && f.dropped) {
+          const retryable = replayable && IDEMPOTENT.has(request.method);
           if (retryable && !fresh) {
             this.totals.retried++;
             fresh = true;
@@ -203,49 +217,40 @@ export class ConnectionPool implements ConnectionOwner {
     return this.closing;
   }
 
-  // --- acquiring a connection
+  // --- waiting for a connection
 
-  private acquire(origin: Origin, options: PoolRequestOptions, fresh: boolean): Promise<Connection> {
+  /** Queues a waiter and runs assign(); resolves with the connection it is given. */
+  private enqueue(origin: Origin, options: PoolRequestOptions, fresh: boolean): Promise<Connection> {
     const { signal } = options;
-    if (signal?.aborted) return Promise.reject(abortError(signal, origin, "pool wait"));
-    let waiter!: Waiter;
-    const assigned = new Promise<Connection>((resolve, reject) => {
-      waiter = new Waiter(origin, options.timeouts.connect, fresh, resolve, reject);
-      const poolTimeout = options.timeouts.pool;
-      if (poolTimeout !== null) {
-        waiter.timer = setTimeout(() => this.giveUp(waiter, new PoolTimeout(`no connection became available within ${poolTimeout} ms`, { origin: origin.key, phase: "pool wait" })), poolTimeout);
-        waiter.timer.unref();
-      }
+    const poolTimeout = options.timeouts.pool;
+    return new Promise<Connection>((resolve, reject) => {
+      const deadline = poolTimeout === null ? Infinity : performance.now() + poolTimeout;
+      const waiter = new Waiter(origin, options.timeouts.connect, fresh, deadline, poolTimeout, resolve, reject);
       if (signal !== undefined) {
-        waiter.onAbort = () => this.giveUp(waiter, abortError(signal, origin, waiter.connection ? "connect" : "pool wait"));
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
+        const onAbort = (): void => this.giveUp(waiter, abortError(signal, origin, waiter.connection ? "connect" : "pool wait"));
+        waiter.onAbort = onAbort;
+        signal.addEventListener("abort", onAbort, { once: true });
+        // The listener stays until the connection is ready; after that the lease takes over.
+        const stop = (): void => signal.removeEventListener("abort", onAbort);
+        waiter.resolve = (conn) => {
+          if (conn.state === "connecting") conn.ready.then(stop, stop);
+          else stop();
+          resolve(conn);
+        };
+        waiter.reject = (err) => {
+          stop();
+          reject(err);
+        };
       }
       this.queue.push(waiter);
+      if (deadline < this.waitTimerAt) this.armWaitTimer(deadline);
       if (this.events.wants("request:queued")) this.events.emit({ type: "request:queued", origin: origin.key });
       this.assign();
     });
-    const stopListening = (): void => {
-      if (waiter.onAbort !== undefined) signal!.removeEventListener("abort", waiter.onAbort);
-    };
-    return assigned.then(
-      async (conn) => {
-        try {
-          if (conn.state === "connecting") await conn.ready;
-        } finally {
-          stopListening();
-        }
-        return conn;
-      },
-      (err: unknown) => {
-        stopListening();
-        throw err;
-      },
-    );
   }
 
   /** A waiter stops waiting: out of the queue, or its half-made connection closed. */
   private giveUp(waiter: Waiter, error: RequestError): void {
-    this.unwatch(waiter);
     const i = this.queue.indexOf(waiter);
     if (i !== -1) {
       this.queue.splice(i, 1);
@@ -258,9 +263,27 @@ export class ConnectionPool implements ConnectionOwner {
     }
   }
 
-  private unwatch(waiter: Waiter): void {
-    if (waiter.timer !== undefined) clearTimeout(waiter.timer);
-    waiter.timer = undefined;
+  private armWaitTimer(at: number): void {
+    if (this.waitTimer !== undefined) clearTimeout(this.waitTimer);
+    this.waitTimerAt = at;
+    this.waitTimer = setTimeout(() => this.expireWaiters(), Math.max(0, at - performance.now()));
+    this.waitTimer.unref();
+  }
+
+  private expireWaiters(): void {
+    this.waitTimer = undefined;
+    this.waitTimerAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const waiter of [...this.queue]) {
+      if (waiter.deadline <= now) {
+        const error = new PoolTimeout(`no connection became available within ${waiter.poolTimeout} ms`, { origin: waiter.origin.key, phase: "pool wait" });
+        this.giveUp(waiter, error);
+      } else {
+        next = Math.min(next, waiter.deadline);
+      }
+    }
+    if (next !== Infinity) this.armWaitTimer(next);
   }
 
   /**
@@ -283,17 +306,21 @@ export class ConnectionPool implements ConnectionOwner {
     try {
       do {
         this.assignAgain = false;
+        // Once an origin can get nothing in this pass, its later waiters cannot either: skip them
+        // cheaply (a long queue for one busy origin is the common case under load).
+        let blocked: string | undefined;
         for (let i = 0; i < this.queue.length; ) {
           const waiter = this.queue[i]!;
-          const conn = (waiter.fresh ? undefined : this.takeIdle(waiter.origin)) ?? this.open(waiter);
+          const key = waiter.origin.key;
+          const conn = key === blocked ? undefined : ((waiter.fresh ? undefined : this.takeIdle(waiter.origin)) ?? this.open(waiter));
           if (conn === undefined) {
+            if (!waiter.fresh) blocked = key;
             i++;
             continue;
           }
           this.queue.splice(i, 1);
-          this.unwatch(waiter);
           waiter.connection = conn;
-          if (this.events.wants("request:assigned")) this.events.emit({ type: "request:assigned", origin: waiter.origin.key, connection: conn.id });
+          if (this.events.wants("request:assigned")) this.events.emit({ type: "request:assigned", origin: key, connection: conn.id });
           waiter.resolve(conn);
         }
         this.trimIdle();
@@ -301,12 +328,12 @@ export class ConnectionPool implements ConnectionOwner {
     } finally {
       this.assigning = false;
     }
-    this.scheduleExpiry();
   }
 
   private takeIdle(origin: Origin): Connection | undefined {
     const stack = this.idle.get(origin.key);
-    while (stack !== undefined && stack.length > 0) {
+    if (stack === undefined) return undefined;
+    while (stack.length > 0) {
       const conn = stack.pop()!;
       this.idleCount--;
       if (conn.isUsable() && !this.expired(conn, performance.now())) return conn;
@@ -364,21 +391,21 @@ export class ConnectionPool implements ConnectionOwner {
 
   // --- leases: the caller's AbortSignal while a connection works for it
 
-  private lease(conn: Connection, signal: AbortSignal | undefined): void {
-    let onAbort: (() => void) | undefined;
-    if (signal !== undefined) {
-      onAbort = () => conn.abort(abortError(signal, conn.origin, undefined));
-      signal.addEventListener("abort", onAbort, { once: true });
-    }
+  private lease(conn: Connection, signal: AbortSignal): void {
+    const onAbort = (): void => conn.abort(abortError(signal, conn.origin, undefined));
+    signal.addEventListener("abort", onAbort, { once: true });
     this.leases.set(conn, { signal, onAbort });
   }
 
   private endLease(conn: Connection): void {
-    const lease = this.leases.get(conn);
-    if (lease === undefined) return;
-    this.leases.delete(conn);
-    if (lease.onAbort !== undefined) lease.signal!.removeEventListener("abort", lease.onAbort);
-    if (this.events.wants("request:finished")) this.events.emit({ type: "request:finished", origin: conn.origin.key, connection: conn.id });
+    if (this.leases.size > 0) {
+      const lease = this.leases.get(conn);
+      if (lease !== undefined) {
+        this.leases.delete(conn);
+        lease.signal.removeEventListener("abort", lease.onAbort);
+      }
+    }
+    if (conn.requests > 0 && this.events.wants("request:finished")) this.events.emit({ type: "request:finished", origin: conn.origin.key, connection: conn.id });
   }
 
   // --- ConnectionOwner: the only two ways a connection's state reaches the pool
@@ -398,6 +425,8 @@ export class ConnectionPool implements ConnectionOwner {
     if (stack === undefined) this.idle.set(conn.origin.key, (stack = []));
     stack.push(conn);
     this.idleCount++;
+    const deadline = this.deadline(conn);
+    if (deadline < this.expiryAt) this.armExpiry(deadline);
     this.assign();
   }
 
@@ -442,28 +471,30 @@ export class ConnectionPool implements ConnectionOwner {
     return this.deadline(conn) <= now;
   }
 
-  private scheduleExpiry(): void {
-    let earliest = Infinity;
-    for (const stack of this.idle.values()) for (const c of stack) earliest = Math.min(earliest, this.deadline(c));
-    if (earliest === Infinity || earliest >= this.expiryAt) return;
+  private armExpiry(at: number): void {
     if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
-    this.expiryAt = earliest;
-    this.expiryTimer = setTimeout(() => this.sweep(), Math.max(0, earliest - performance.now()));
+    this.expiryAt = at;
+    this.expiryTimer = setTimeout(() => this.sweep(), Math.max(0, at - performance.now()));
     this.expiryTimer.unref();
   }
 
+  /** Closes expired idle connections and sets the timer for the next deadline. */
   private sweep(): void {
     this.expiryTimer = undefined;
     this.expiryAt = Infinity;
     const now = performance.now();
+    let next = Infinity;
     for (const stack of [...this.idle.values()]) {
       for (const c of [...stack]) {
-        if (!this.expired(c, now)) continue;
-        this.removeIdle(c);
-        c.close("expired");
+        if (this.expired(c, now)) {
+          this.removeIdle(c);
+          c.close("expired");
+        } else {
+          next = Math.min(next, this.deadline(c));
+        }
       }
     }
-    this.scheduleExpiry();
+    if (next !== Infinity) this.armExpiry(next);
   }
 
   private maybeFinishClose(): void {
@@ -471,7 +502,8 @@ export class ConnectionPool implements ConnectionOwner {
     for (const stack of [...this.idle.values()]) for (const c of [...stack]) c.close("pool closed");
     if (this.connections.size > 0) return; // busy ones report back when done
     if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
-    this.expiryTimer = undefined;
+    if (this.waitTimer !== undefined) clearTimeout(this.waitTimer);
+    this.expiryTimer = this.waitTimer = undefined;
     this.finishClose?.();
     this.finishClose = undefined;
   }
