@@ -1,0 +1,43 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, expect, it } from "vitest";
+import { Client } from "../../src/index.js";
+
+const MiB = 1024 * 1024;
+
+describe("streaming a large body", () => {
+  it("streams 256 MiB without buffering it: memory stays far below the body size", async () => {
+    const SIZE = 256 * MiB;
+    const block = Buffer.alloc(256 * 1024, "w");
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { "content-length": SIZE });
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < SIZE) {
+          sent += block.length;
+          if (!res.write(block)) return void res.once("drain", pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      await using client = new Client();
+      const before = process.memoryUsage().rss;
+      let peak = before;
+      let received = 0;
+      let chunks = 0;
+      const res = await client.stream("GET", `http://127.0.0.1:${(server.address() as AddressInfo).port}/big`);
+      for await (const chunk of res) {
+        received += chunk.length;
+        if (++chunks % 16 === 0) peak = Math.max(peak, process.memoryUsage().rss);
+      }
+      expect(received).toBe(SIZE);
+      // Garbage from socket reads is collected lazily, so some growth is normal; buffering would be 256+ MiB; what matters is that growth does not follow the body size.
+      expect((peak - before) / MiB).toBeLessThan(100);
+    } finally {
+      server.close();
+    }
+  });
+});
