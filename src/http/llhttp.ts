@@ -26,8 +26,8 @@
  * version is pinned exactly and test/http/llhttp-glue.test.ts fails loudly if the
  * bytes, their imports or exports ever change.
  */
-import fs from "node:fs";
 import { createRequire } from "node:module";
+import type fsModule from "node:fs";
 
 /** llhttp error codes we act on (llhttp's `llhttp_errno_t`). */
 export const ERROR = {
@@ -88,7 +88,10 @@ export const LLHTTP_WASM_PACKAGE = "llhttp-wasm/out/index.js";
 
 /** The compiled parser as published in llhttp-wasm 1.0.3 (base64 inside its JavaScript). */
 export function llhttpWasmBytes(): Buffer {
-  const file = createRequire(import.meta.url).resolve(LLHTTP_WASM_PACKAGE);
+  const require = createRequire(import.meta.url);
+  const file = require.resolve(LLHTTP_WASM_PACKAGE);
+  // Loaded here, not at import: importing node:fs as a module costs more than the rest of this file.
+  const fs = require("node:fs") as typeof fsModule;
   const match = /let binaryString = "([A-Za-z0-9+/=]+)"/.exec(fs.readFileSync(file, "latin1"));
   if (match === null) throw new Error(`llhttp-wasm changed: no wasm binary found in ${file} (wirepool needs llhttp-wasm 1.0.3 exactly)`);
   return Buffer.from(match[1]!, "base64");

@@ -15,8 +15,9 @@
  * single timer per connection is refreshed for the connect, write and read
  * timeouts, so the per-request cost is one exchange object and one promise.
  */
+import { createRequire } from "node:module";
 import net from "node:net";
-import tls from "node:tls";
+import type tlsModule from "node:tls";
 import {
   ConnectError,
   ConnectTimeout,
@@ -130,6 +131,10 @@ export interface Failure {
 
 let nextId = 1;
 
+// node:tls (and the crypto it pulls in) costs a few ms to load: only https connections pay for it.
+let tls: typeof tlsModule | undefined;
+const loadTls = (): typeof tlsModule => (tls ??= createRequire(import.meta.url)("node:tls") as typeof tlsModule);
+
 export class Connection implements BodySource {
   readonly id = nextId++;
   readonly origin: Origin;
@@ -174,7 +179,7 @@ export class Connection implements BodySource {
     const where = options.socketPath !== undefined ? { path: options.socketPath } : { host: origin.hostname, port: origin.port };
     if (origin.scheme === "https") {
       const t = options.tls ?? {};
-      this.socket = tls.connect({
+      this.socket = loadTls().connect({
         ...where,
         ...t,
         servername: t.servername ?? (net.isIP(origin.hostname) === 0 ? origin.hostname : undefined),

@@ -4,7 +4,6 @@
  * HTTPTransport from the wire, or by hand (`new Response(200, { json })`) as a
  * MockTransport handler does.
  */
-import { TextDecoder } from "node:util";
 import { HTTPError, HTTPStatusError, ResponseNotRead, ResponseTooLarge } from "../errors.js";
 import { Headers, type HeadersInit } from "../http/headers.js";
 import { ResponseBody } from "../net/body.js";
@@ -187,7 +186,7 @@ export class Response implements AsyncIterable<Uint8Array> {
   }
 }
 
-function decoderFor(contentType: string | null): TextDecoder {
+function decoderFor(contentType: string | null): InstanceType<typeof TextDecoder> {
   const charset = contentType === null ? undefined : /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1];
   if (charset !== undefined) {
     try {
