@@ -39,7 +39,9 @@ const median = (xs: number[]): number => {
 
 function runContender(name: ContenderName, scenario: Scenario, origin: string): Promise<ContenderResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(here, "contender.ts"), name, scenario.name, origin, String(seconds), String(warmup)], {
+    const { method, path: target, inflight, connections, bodySize } = scenario;
+    const argv = [name, origin, method, target, inflight, connections, bodySize, seconds, warmup].map(String);
+    const child = spawn(process.execPath, [path.join(here, "contender.mjs"), ...argv], {
       cwd: root,
       stdio: ["ignore", "pipe", "inherit"],
     });

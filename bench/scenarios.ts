@@ -1,4 +1,4 @@
-/** The benchmark scenarios (issue #5): what is requested, how many in flight, over how many connections. */
+/** The benchmark scenarios: what is requested, how many in flight, over how many connections (passed to bench/contender.mjs). */
 export interface Scenario {
   readonly name: "seq" | "conc" | "big" | "post";
   readonly method: "GET" | "POST";

@@ -1,7 +1,9 @@
 /**
- * One contender, one scenario, in a fresh process (spawned by bench/run.ts):
+ * One contender, one scenario, in a fresh process spawned by bench/run.ts. Plain
+ * JavaScript on purpose: a TypeScript loader would add its own memory and start-up
+ * time to every contender's figures.
  *
- *   node --import tsx bench/contender.ts <wirepool|undici|node:http> <scenario> <origin> <seconds> <warmup-seconds>
+ *   node bench/contender.mjs <wirepool|undici|node:http> <origin> <method> <path> <inflight> <connections> <bodySize> <seconds> <warmup>
  *
  * Runs `inflight` loops that each send a request and read the whole body into
  * memory, warms up, then counts completed requests for `seconds`. Prints one JSON line.
@@ -9,26 +11,23 @@
 import http from "node:http";
 import { Pool } from "undici";
 import { Client } from "../dist/index.js";
-import { type ContenderName, type ContenderResult, SCENARIOS } from "./scenarios.js";
 
-const [name, scenarioName, origin, secondsArg, warmupArg] = process.argv.slice(2) as [ContenderName, string, string, string, string];
-const scenario = SCENARIOS.find((s) => s.name === scenarioName)!;
-const { method, path, inflight, connections, bodySize } = scenario;
-const payload = Buffer.alloc(bodySize, "p");
+const [name, origin, method, path, inflightArg, connectionsArg, bodySizeArg, secondsArg, warmupArg] = process.argv.slice(2);
+const inflight = Number(inflightArg);
+const connections = Number(connectionsArg);
+const payload = Buffer.alloc(Number(bodySizeArg), "p");
 const url = origin + path;
 
-type Send = () => Promise<number>; // resolves with the body length
-
-function ok(status: number): void {
+function ok(status) {
   if (status !== 200) throw new Error(`status ${status}`);
 }
 
-function wirepool(): { send: Send; close(): Promise<void> } {
+function wirepool() {
   const client = new Client({
     limits: { maxConnections: connections, maxConnectionsPerHost: connections, maxKeepAliveConnections: connections },
     timeout: 30_000,
   });
-  const send: Send =
+  const send =
     method === "GET"
       ? async () => {
           const res = await client.get(url);
@@ -43,9 +42,9 @@ function wirepool(): { send: Send; close(): Promise<void> } {
   return { send, close: () => client.close() };
 }
 
-function undici(): { send: Send; close(): Promise<void> } {
+function undici() {
   const pool = new Pool(origin, { connections, pipelining: 1 });
-  const send: Send = async () => {
+  const send = async () => {
     const { statusCode, body } = await pool.request(method === "GET" ? { path, method } : { path, method, body: payload });
     ok(statusCode);
     return (await body.arrayBuffer()).byteLength;
@@ -53,16 +52,19 @@ function undici(): { send: Send; close(): Promise<void> } {
   return { send, close: () => pool.close() };
 }
 
-function nodeHttp(): { send: Send; close(): Promise<void> } {
+function nodeHttp() {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const u = new URL(url);
-  const options: http.RequestOptions = { agent, host: u.hostname, port: u.port, path, method, headers: method === "POST" ? { "content-length": payload.length } : {} };
-  const send: Send = () =>
+  const options = { agent, host: u.hostname, port: u.port, path, method, headers: method === "POST" ? { "content-length": payload.length } : {} };
+  const send = () =>
     new Promise((resolve, reject) => {
       const req = http.request(options, (res) => {
-        if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
+        if (res.statusCode !== 200) {
+          res.resume();
+          return reject(new Error(`status ${res.statusCode}`));
+        }
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
         res.on("end", () => resolve(Buffer.concat(chunks).length));
         res.on("error", reject);
       });
@@ -74,7 +76,7 @@ function nodeHttp(): { send: Send; close(): Promise<void> } {
 
 const contender = name === "wirepool" ? wirepool() : name === "undici" ? undici() : nodeHttp();
 
-async function run(seconds: number): Promise<ContenderResult> {
+async function run(seconds) {
   let requests = 0;
   let bytes = 0;
   let errors = 0;
