@@ -77,6 +77,7 @@ interface LlhttpExports {
   llhttp_execute(parser: number, data: number, length: number): number;
   llhttp_finish(parser: number): number;
   llhttp_resume(parser: number): void;
+  llhttp_reset(parser: number): void;
   llhttp_get_http_major(parser: number): number;
   llhttp_get_http_minor(parser: number): number;
   llhttp_get_error_pos(parser: number): number;
@@ -198,6 +199,11 @@ export class LlhttpGlue {
 
   resume(): void {
     wasm!.llhttp_resume(this.parser);
+  }
+
+  /** Back to the start of a message, for when a body was consumed without llhttp (see ResponseParser). */
+  reset(): void {
+    wasm!.llhttp_reset(this.parser);
   }
 
   /** How many bytes of the last chunk were consumed when execute() stopped. */

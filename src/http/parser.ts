@@ -78,6 +78,12 @@ export class ResponseParser {
   private headBytes = 0;
   /** Bytes fed while the current head was incomplete: catches floods that make no spans (e.g. whitespace). */
   private headRawBytes = 0;
+  /**
+   * Body bytes still expected when the body is delimited by Content-Length, else -1.
+   * Such a body needs no parsing: once llhttp has seen the head, feed() hands later
+   * chunks to the handler directly, never copying them into wasm memory.
+   */
+  private bodyRemaining = -1;
   /** Set inside a callback when the message must be rejected; thrown once llhttp returns. */
   private pending: RemoteProtocolError | undefined;
 
@@ -88,7 +94,7 @@ export class ResponseParser {
       onMessageBegin: () => this.beginMessage(),
       onSpan: (kind, text) => this.onSpan(kind, text),
       onHeadersComplete: (status, major, minor, keepAlive) => this.onHeadersComplete(status, major, minor, keepAlive),
-      onBody: (chunk) => this.handler.onBody(chunk),
+      onBody: (chunk) => this.onBody(chunk),
       onMessageComplete: () => this.onMessageComplete(),
     });
   }
@@ -108,6 +114,7 @@ export class ResponseParser {
   /** Parse a chunk. Returns the state after it; on "done", `leftover` counts the bytes after the response. */
   feed(chunk: Uint8Array): ParserState {
     if (this.state !== "head" && this.state !== "body") throw new Error(`cannot feed a parser that is ${this.state}`);
+    if (this.bodyRemaining > 0 && this.state === "body") return this.feedLengthBody(chunk);
     const before = this.received;
     this.received += chunk.length;
     if (this.state === "head") this.headRawBytes += chunk.length;
@@ -130,6 +137,20 @@ export class ResponseParser {
     if (this.state === "head" && this.headRawBytes > this.maxHeaderSize) {
       this.fail(this.headersTooLarge());
     }
+    return this.state;
+  }
+
+  /** The fast path for Content-Length bodies: no copy, no parsing, just counting. */
+  private feedLengthBody(chunk: Uint8Array): ParserState {
+    this.received += chunk.length;
+    const take = Math.min(chunk.length, this.bodyRemaining);
+    this.bodyRemaining -= take;
+    this.handler.onBody(take === chunk.length ? chunk : chunk.subarray(0, take));
+    if (this.bodyRemaining > 0) return this.state;
+    // llhttp still expects the bytes we took: start it afresh for the next response.
+    this.llhttp.reset();
+    this.leftover = chunk.length - take;
+    this.endMessage();
     return this.state;
   }
 
@@ -172,6 +193,7 @@ export class ResponseParser {
     this.trailers = [];
     this.headBytes = STATUS_LINE_OVERHEAD;
     this.headRawBytes = 0;
+    this.bodyRemaining = -1;
   }
 
   private onSpan(kind: Span, text: string): boolean {
@@ -231,6 +253,9 @@ export class ResponseParser {
         // Any other coding would hand the caller encoded bytes as if they were the body (h11 refuses too).
         this.pending = new RemoteProtocolError("UNSUPPORTED_TRANSFER_ENCODING", `unsupported Transfer-Encoding ${JSON.stringify(value)}`, this.received);
         return -1;
+      } else if (name.length === 14 && !bodyless && name.toLowerCase() === "content-length") {
+        // llhttp has validated it (digits only, no duplicates) before calling us.
+        this.bodyRemaining = Number(value);
       } else if (name.length === 10 && name.toLowerCase() === "keep-alive") {
         keepAliveTimeout = parseKeepAliveTimeout(value) ?? keepAliveTimeout;
       }
@@ -253,6 +278,11 @@ export class ResponseParser {
     return bodyless ? 1 : 0;
   }
 
+  private onBody(chunk: Uint8Array): void {
+    if (this.bodyRemaining > 0) this.bodyRemaining -= chunk.length;
+    this.handler.onBody(chunk);
+  }
+
   private onMessageComplete(): number {
     if (this.pending) return -1;
     if (this.state === "head") {
@@ -260,11 +290,16 @@ export class ResponseParser {
       this.beginMessage();
       return ERROR.OK;
     }
+    this.endMessage();
+    return ERROR.PAUSED;
+  }
+
+  private endMessage(): void {
     const trailers = this.trailers;
     for (let i = 1; i < trailers.length; i += 2) trailers[i] = trailers[i]!.trim();
     this.state = "done";
+    this.bodyRemaining = -1;
     this.handler.onEnd(trailers);
-    return ERROR.PAUSED;
   }
 }
 
