@@ -9,8 +9,6 @@
  * memory, warms up, then counts completed requests for `seconds`. Prints one JSON line.
  */
 import http from "node:http";
-import { Pool } from "undici";
-import { Client } from "../dist/index.js";
 
 const [name, origin, method, path, inflightArg, connectionsArg, bodySizeArg, secondsArg, warmupArg] = process.argv.slice(2);
 const inflight = Number(inflightArg);
@@ -22,7 +20,10 @@ function ok(status) {
   if (status !== 200) throw new Error(`status ${status}`);
 }
 
-function wirepool() {
+// Each contender loads only its own library: merely importing undici (its wasm parser and
+// everything around it) made wirepool's large-body runs in the same process twice as slow.
+async function wirepool() {
+  const { Client } = await import("../dist/index.js");
   const client = new Client({
     limits: { maxConnections: connections, maxConnectionsPerHost: connections, maxKeepAliveConnections: connections },
     timeout: 30_000,
@@ -42,7 +43,8 @@ function wirepool() {
   return { send, close: () => client.close() };
 }
 
-function undici() {
+async function undici() {
+  const { Pool } = await import("undici");
   const pool = new Pool(origin, { connections, pipelining: 1 });
   const send = async () => {
     const { statusCode, body } = await pool.request(method === "GET" ? { path, method } : { path, method, body: payload });
@@ -74,7 +76,7 @@ function nodeHttp() {
   return { send, close: async () => agent.destroy() };
 }
 
-const contender = name === "wirepool" ? wirepool() : name === "undici" ? undici() : nodeHttp();
+const contender = name === "wirepool" ? await wirepool() : name === "undici" ? await undici() : nodeHttp();
 
 async function run(seconds) {
   let requests = 0;
