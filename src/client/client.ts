@@ -105,13 +105,23 @@ export class Client {
   }
 
   /** Sends a request and reads the whole body, so the connection is back in the pool when this resolves. */
-  async request(method: string, url: string | URL, options: RequestOptions = {}): Promise<Response> {
-    return this.send(this.buildRequest(method, url, options), { ...options, stream: false });
+  request(method: string, url: string | URL, options: RequestOptions = {}): Promise<Response> {
+    return this.sendWith(method, url, options, false);
   }
 
   /** Sends a request and resolves at the response head. The body must be read or closed (`await using` helps). */
-  async stream(method: string, url: string | URL, options: RequestOptions = {}): Promise<Response> {
-    return this.send(this.buildRequest(method, url, options), { ...options, stream: true });
+  stream(method: string, url: string | URL, options: RequestOptions = {}): Promise<Response> {
+    return this.sendWith(method, url, options, true);
+  }
+
+  private sendWith(method: string, url: string | URL, options: RequestOptions, stream: boolean): Promise<Response> {
+    let request: Request;
+    try {
+      request = this.buildRequest(method, url, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.send(request, { stream, followRedirects: options.followRedirects, auth: options.auth });
   }
 
   get(url: string | URL, options?: BodylessOptions): Promise<Response> {
@@ -140,7 +150,8 @@ export class Client {
   async send(request: Request, options: { stream?: boolean; followRedirects?: boolean; auth?: Auth } = {}): Promise<Response> {
     if (this.closed) throw new RequestError("the client has been closed", { request });
     try {
-      request = await applyAuth(request, options.auth ?? this.auth);
+      const auth = options.auth ?? this.auth;
+      if (auth !== undefined) request = await applyAuth(request, auth);
       const response = await this.sendFollowingRedirects(request, options.followRedirects ?? this.followRedirects);
       if (!options.stream) {
         try {
@@ -158,14 +169,18 @@ export class Client {
   }
 
   private async sendFollowingRedirects(request: Request, follow: boolean): Promise<Response> {
-    const history: Response[] = [];
-    const visited = new Set<string>();
+    // Allocated only when a redirect is followed: most requests never need them.
+    let history: Response[] | undefined;
+    let visited: Set<string> | undefined;
+    const hooks = this.hooks;
     for (;;) {
-      for (const hook of this.hooks.request) await hook(request);
+      if (hooks.request.length > 0) for (const hook of hooks.request) await hook(request);
       const response = await this.transportFor(request.url).handleRequest(request);
-      response.history = [...history];
-      for (const hook of this.hooks.response) await hook(response);
+      if (history !== undefined) response.history = [...history];
+      if (hooks.response.length > 0) for (const hook of hooks.response) await hook(response);
       if (!follow || !response.isRedirect) return response;
+      history ??= [];
+      visited ??= new Set();
 
       // Redirect bodies are not for anyone: drop them unread (a small remainder is drained to keep the connection).
       await response.close();
@@ -183,6 +198,7 @@ export class Client {
   }
 
   private transportFor(url: URL): Transport {
+    if (this.mounts.length === 0) return this.transport;
     for (const m of this.mounts) if (matches(m.pattern, url)) return m.transport;
     return this.transport;
   }

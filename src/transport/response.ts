@@ -47,7 +47,8 @@ export class Response implements AsyncIterable<Uint8Array> {
     this.status = status;
     this.reasonPhrase = init.reasonPhrase ?? REASONS[status] ?? "";
     this.httpVersion = init.httpVersion ?? "HTTP/1.1";
-    this.headers = new Headers(init.headers);
+    // Responses from the wire (a body is given) own the Headers the transport built; others get a copy.
+    this.headers = body !== undefined && init.headers instanceof Headers ? init.headers : new Headers(init.headers);
     this.request = init.request;
     this.startedAt = startedAt;
     if (body !== undefined) {
