@@ -111,16 +111,17 @@ export class ResponseBody implements AsyncIterable<Uint8Array> {
   /** Collects the whole body. Rejects with `onLimit(size)` once more than `limit` bytes arrive. */
   readAll(limit = Infinity, onLimit: (size: number) => Error = (size) => new RangeError(`body exceeds ${limit} bytes (${size})`)): Promise<Uint8Array[]> {
     this.claim();
-    if (this.state === "ended") {
-      const chunks = this.chunks;
-      this.chunks = [];
-      return Promise.resolve(chunks);
-    }
-    if (this.state !== "open") return Promise.reject(this.error);
+    if (this.state === "failed") return Promise.reject(this.error);
     if (this.buffered > limit) {
       const err = onLimit(this.buffered);
       this.cancelWith(err);
       return Promise.reject(err);
+    }
+    if (this.state === "ended") {
+      const chunks = this.chunks;
+      this.chunks = [];
+      this.buffered = 0;
+      return Promise.resolve(chunks);
     }
     if (this.paused) {
       this.paused = false;
@@ -153,12 +154,13 @@ export class ResponseBody implements AsyncIterable<Uint8Array> {
   }
 
   private cancelWith(error: unknown): void {
+    const wasOpen = this.state === "open";
     this.state = "cancelled";
     this.error = error;
     this.chunks = [];
     this.buffered = 0;
     this.rejectReaders(error);
-    this.source.cancel();
+    if (wasOpen) this.source.cancel();
   }
 
   private claim(): void {
