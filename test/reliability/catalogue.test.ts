@@ -118,3 +118,11 @@ for (const group of [...new Set(catalogue.map((c) => c.group))]) {
     }
   });
 }
+
+describe("docs/reliability.md", () => {
+  it("lists exactly the catalogue (regenerate with npm run docs:reliability)", async () => {
+    const { renderReliabilityDoc } = await import("./render-docs.js");
+    const fs = await import("node:fs");
+    expect(fs.readFileSync(new URL("../../docs/reliability.md", import.meta.url), "utf8")).toBe(renderReliabilityDoc());
+  });
+});
