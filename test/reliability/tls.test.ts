@@ -1,0 +1,70 @@
+/**
+ * TLS servers that close without close_notify (the TCP connection just ends).
+ * A body whose length was known and fully received is fine; one cut short is an
+ * error, exactly as over plain TCP.
+ */
+import fs from "node:fs";
+import type { AddressInfo } from "node:net";
+import tls from "node:tls";
+import { afterEach, describe, expect, it } from "vitest";
+import { Client, HTTPTransport, ReadError, RemoteProtocolError } from "../../src/index.js";
+import { sleep } from "../support/servers.js";
+
+const dir = new URL("../support/tls/", import.meta.url);
+const cert = fs.readFileSync(new URL("cert.pem", dir));
+const key = fs.readFileSync(new URL("key.pem", dir));
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!();
+});
+
+/** A TLS server that writes `bytes` for the first request, then drops the TCP connection without close_notify. */
+async function abrupt(bytes: string): Promise<{ url: string; accepted: () => number }> {
+  let accepted = 0;
+  const server = tls.createServer({ cert, key }, (socket) => {
+    const first = accepted++ === 0;
+    socket.on("error", () => {});
+    socket.once("data", () => {
+      if (!first) return void socket.end("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nfine");
+      socket.write(bytes, "latin1", () => {
+        // Destroying the raw TCP socket underneath skips the TLS close_notify alert.
+        (socket as unknown as { _parent?: { destroy(): void } })._parent?.destroy();
+        socket.destroy();
+      });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
+  return { url: `https://localhost:${(server.address() as AddressInfo).port}/`, accepted: () => accepted };
+}
+
+function client(): Client {
+  const c = new Client({ transport: new HTTPTransport({ tls: { ca: cert } }), timeout: 3000 });
+  cleanup.push(() => c.close());
+  return c;
+}
+
+describe("TLS without close_notify", () => {
+  it("a complete Content-Length response stands; the connection is not reused", async () => {
+    const s = await abrupt("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nwhole");
+    const c = client();
+    expect(await (await c.get(s.url)).text()).toBe("whole");
+    await sleep(50);
+    expect(await (await c.get(s.url)).text()).toBe("fine");
+    expect(s.accepted()).toBe(2);
+  });
+
+  it("a Content-Length body cut short is an error", async () => {
+    const s = await abrupt("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\ncut");
+    const err = await client().get(s.url).catch((e: unknown) => e);
+    expect(err instanceof RemoteProtocolError || err instanceof ReadError).toBe(true);
+    expect((err as Error).message).toMatch(/read body/);
+  });
+
+  it("a chunked body cut short is an error", async () => {
+    const s = await abrupt("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\ncut\r\n");
+    const err = await client().get(s.url).catch((e: unknown) => e);
+    expect(err instanceof RemoteProtocolError || err instanceof ReadError).toBe(true);
+  });
+});
