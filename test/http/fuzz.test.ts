@@ -66,7 +66,7 @@ function serialize(m: Message): Buffer {
   head += "\r\n";
   if (bodiless(m)) return Buffer.from(head, "latin1");
   if (m.framing !== "chunked") return Buffer.concat([Buffer.from(head, "latin1"), m.body]);
-  const parts = [Buffer.from(head, "latin1")];
+  const parts: Buffer[] = [Buffer.from(head, "latin1")];
   let at = 0;
   for (let i = 0; at < m.body.length; i++) {
     const size = Math.min(m.chunks[i % m.chunks.length]!, m.body.length - at);
