@@ -34,6 +34,7 @@ import {
   type TlsOptions,
 } from "../net/connection.js";
 import type { Origin } from "../net/origin.js";
+import { DeadlineTimer } from "./deadline-timer.js";
 import { EventSink, type PoolListener } from "./events.js";
 import { type Limits, type LimitsInit, resolveLimits } from "./limits.js";
 
@@ -111,12 +112,10 @@ export class ConnectionPool implements ConnectionOwner {
   private idleCount = 0;
 
   private readonly totals = { opened: 0, closed: 0, requests: 0, reused: 0, retried: 0 };
-  /** One timer for all idle connections' expiry, set for the earliest. */
-  private expiryTimer: NodeJS.Timeout | undefined;
-  private expiryAt = Infinity;
-  /** One timer for all waiters' pool timeouts, set for the earliest. */
-  private waitTimer: NodeJS.Timeout | undefined;
-  private waitTimerAt = Infinity;
+  /** Closes idle connections when they expire. */
+  private readonly expiry = new DeadlineTimer((now) => this.sweep(now));
+  /** Fails waiters whose pool timeout passed. */
+  private readonly waitLimit = new DeadlineTimer((now) => this.expireWaiters(now));
   private assigning = false;
   private assignAgain = false;
   private closing: Promise<void> | undefined;
@@ -243,7 +242,7 @@ export class ConnectionPool implements ConnectionOwner {
         };
       }
       this.queue.push(waiter);
-      if (deadline < this.waitTimerAt) this.armWaitTimer(deadline);
+      this.waitLimit.require(deadline);
       if (this.events.wants("request:queued")) this.events.emit({ type: "request:queued", origin: origin.key });
       this.assign();
     });
@@ -263,17 +262,8 @@ export class ConnectionPool implements ConnectionOwner {
     }
   }
 
-  private armWaitTimer(at: number): void {
-    if (this.waitTimer !== undefined) clearTimeout(this.waitTimer);
-    this.waitTimerAt = at;
-    this.waitTimer = setTimeout(() => this.expireWaiters(), Math.max(0, at - performance.now()));
-    this.waitTimer.unref();
-  }
-
-  private expireWaiters(): void {
-    this.waitTimer = undefined;
-    this.waitTimerAt = Infinity;
-    const now = performance.now();
+  /** Fails the waiters whose deadline passed; returns the next deadline. */
+  private expireWaiters(now: number): number {
     let next = Infinity;
     for (const waiter of [...this.queue]) {
       if (waiter.deadline <= now) {
@@ -283,7 +273,7 @@ export class ConnectionPool implements ConnectionOwner {
         next = Math.min(next, waiter.deadline);
       }
     }
-    if (next !== Infinity) this.armWaitTimer(next);
+    return next;
   }
 
   /**
@@ -425,8 +415,7 @@ export class ConnectionPool implements ConnectionOwner {
     if (stack === undefined) this.idle.set(conn.origin.key, (stack = []));
     stack.push(conn);
     this.idleCount++;
-    const deadline = this.deadline(conn);
-    if (deadline < this.expiryAt) this.armExpiry(deadline);
+    this.expiry.require(this.deadline(conn));
     this.assign();
   }
 
@@ -471,18 +460,8 @@ export class ConnectionPool implements ConnectionOwner {
     return this.deadline(conn) <= now;
   }
 
-  private armExpiry(at: number): void {
-    if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
-    this.expiryAt = at;
-    this.expiryTimer = setTimeout(() => this.sweep(), Math.max(0, at - performance.now()));
-    this.expiryTimer.unref();
-  }
-
-  /** Closes expired idle connections and sets the timer for the next deadline. */
-  private sweep(): void {
-    this.expiryTimer = undefined;
-    this.expiryAt = Infinity;
-    const now = performance.now();
+  /** Closes expired idle connections; returns the next deadline. */
+  private sweep(now: number): number {
     let next = Infinity;
     for (const stack of [...this.idle.values()]) {
       for (const c of [...stack]) {
@@ -494,16 +473,15 @@ export class ConnectionPool implements ConnectionOwner {
         }
       }
     }
-    if (next !== Infinity) this.armExpiry(next);
+    return next;
   }
 
   private maybeFinishClose(): void {
     if (this.closing === undefined || this.queue.length > 0) return;
     for (const stack of [...this.idle.values()]) for (const c of [...stack]) c.close("pool closed");
     if (this.connections.size > 0) return; // busy ones report back when done
-    if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
-    if (this.waitTimer !== undefined) clearTimeout(this.waitTimer);
-    this.expiryTimer = this.waitTimer = undefined;
+    this.expiry.clear();
+    this.waitLimit.clear();
     this.finishClose?.();
     this.finishClose = undefined;
   }

@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   AbortError,
   Client,
@@ -23,20 +23,13 @@ import {
   post,
 } from "../../src/index.js";
 import * as wirepool from "../../src/index.js";
+import { useCleanup } from "../support/cleanup.js";
 import { httpServer, onRequests, rawServer, sleep, type TestServer } from "../support/servers.js";
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanup.length) await cleanup.pop()!();
-});
-async function serve(server: Promise<TestServer>): Promise<TestServer> {
-  const s = await server;
-  cleanup.push(() => s.close());
-  return s;
-}
+const { defer, serve } = useCleanup();
 function client(options: ConstructorParameters<typeof Client>[0] = {}): Client {
   const c = new Client(options);
-  cleanup.push(() => c.close());
+  defer(() => c.close());
   return c;
 }
 
@@ -282,7 +275,7 @@ describe("timeouts and cancellation", () => {
 describe("redirects", () => {
   async function redirector(): Promise<TestServer> {
     return serve(echo().then(async (target) => {
-      cleanup.push(() => target.close());
+      defer(() => target.close());
       const s = await httpServer((req, res) => {
         const [, code, rest] = /^\/(\d{3})(.*)$/.exec(req.url!) ?? [];
         if (code) {

@@ -1,25 +1,17 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AbortError, PoolTimeout, ReadTimeout, RemoteProtocolError, TransportError } from "../../src/errors.js";
 import type { RequestBody } from "../../src/net/connection.js";
 import type { PoolEvent } from "../../src/pool/events.js";
 import { ConnectionPool, type PoolOptions } from "../../src/pool/pool.js";
+import { useCleanup } from "../support/cleanup.js";
 import { eventually, httpServer, onRequests, rawServer, sleep, type TestServer } from "../support/servers.js";
 import { timeouts, wire } from "../support/wire.js";
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanup.length) await cleanup.pop()!();
-});
-
-async function serve(server: Promise<TestServer>): Promise<TestServer> {
-  const s = await server;
-  cleanup.push(() => s.close());
-  return s;
-}
+const { defer, serve } = useCleanup();
 
 function pool(options: PoolOptions = {}): ConnectionPool {
   const p = new ConnectionPool(options);
-  cleanup.push(() => p.close());
+  defer(() => p.close());
   return p;
 }
 

@@ -4,19 +4,17 @@ import https from "node:https";
 import os from "node:os";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ConnectError } from "../../src/errors.js";
 import { ConnectionPool } from "../../src/pool/pool.js";
+import { useCleanup } from "../support/cleanup.js";
 import { timeouts, wire } from "../support/wire.js";
 
 const tlsDir = new URL("../support/tls/", import.meta.url);
 const cert = fs.readFileSync(new URL("cert.pem", tlsDir));
 const key = fs.readFileSync(new URL("key.pem", tlsDir));
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  while (cleanup.length) await cleanup.pop()!();
-});
+const { defer } = useCleanup();
 
 async function get(p: ConnectionPool, url: string): Promise<string> {
   const { origin, request } = wire("GET", url);
@@ -34,10 +32,10 @@ describe("TLS", () => {
       servername = (s as unknown as { servername?: string }).servername;
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
+    defer(() => new Promise<void>((r) => server.close(() => r())));
     const port = (server.address() as AddressInfo).port;
     const p = new ConnectionPool({ tls: { ca: cert } });
-    cleanup.push(() => p.close());
+    defer(() => p.close());
     expect(await get(p, `https://localhost:${port}/a`)).toBe("secure /a");
     expect(await get(p, `https://localhost:${port}/b`)).toBe("secure /b");
     expect(connections).toBe(1);
@@ -48,10 +46,10 @@ describe("TLS", () => {
   it("rejects an untrusted certificate with ConnectError, keeping the cause", async () => {
     const server = https.createServer({ cert, key }, (_req, res) => res.end("x"));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
+    defer(() => new Promise<void>((r) => server.close(() => r())));
     const port = (server.address() as AddressInfo).port;
     const p = new ConnectionPool();
-    cleanup.push(() => p.close());
+    defer(() => p.close());
     const err = await get(p, `https://localhost:${port}/`).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectError);
     expect((err as Error).cause).toBeDefined();
@@ -66,9 +64,9 @@ describe("Unix sockets and refused connections", () => {
     const sock = path.join(dir, "s.sock");
     const server = http.createServer((req, res) => res.end(`unix ${req.headers.host}`));
     await new Promise<void>((r) => server.listen(sock, r));
-    cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
+    defer(() => new Promise<void>((r) => server.close(() => r())));
     const p = new ConnectionPool({ socketPath: sock });
-    cleanup.push(() => p.close());
+    defer(() => p.close());
     expect(await get(p, "http://api.local/x")).toBe("unix api.local");
   });
 
@@ -78,7 +76,7 @@ describe("Unix sockets and refused connections", () => {
     const port = (server.address() as AddressInfo).port;
     await new Promise<void>((r) => server.close(() => r()));
     const p = new ConnectionPool();
-    cleanup.push(() => p.close());
+    defer(() => p.close());
     const err = await get(p, `http://127.0.0.1:${port}/`).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectError);
     expect(((err as Error).cause as NodeJS.ErrnoException).code).toBe("ECONNREFUSED");

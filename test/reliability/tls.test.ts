@@ -6,18 +6,16 @@
 import fs from "node:fs";
 import type { AddressInfo } from "node:net";
 import tls from "node:tls";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Client, HTTPTransport, ReadError, RemoteProtocolError } from "../../src/index.js";
+import { useCleanup } from "../support/cleanup.js";
 import { sleep } from "../support/servers.js";
 
 const dir = new URL("../support/tls/", import.meta.url);
 const cert = fs.readFileSync(new URL("cert.pem", dir));
 const key = fs.readFileSync(new URL("key.pem", dir));
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanup.length) await cleanup.pop()!();
-});
+const { defer } = useCleanup();
 
 /** A TLS server that writes `bytes` for the first request, then drops the TCP connection without close_notify. */
 async function abrupt(bytes: string): Promise<{ url: string; accepted: () => number }> {
@@ -35,13 +33,13 @@ async function abrupt(bytes: string): Promise<{ url: string; accepted: () => num
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
+  defer(() => new Promise<void>((r) => server.close(() => r())));
   return { url: `https://localhost:${(server.address() as AddressInfo).port}/`, accepted: () => accepted };
 }
 
 function client(): Client {
   const c = new Client({ transport: new HTTPTransport({ tls: { ca: cert } }), timeout: 3000 });
-  cleanup.push(() => c.close());
+  defer(() => c.close());
   return c;
 }
 
