@@ -12,7 +12,7 @@ import { Headers, type HeadersInit } from "../http/headers.js";
 import type { LimitsInit } from "../pool/limits.js";
 import type { PoolStats } from "../pool/pool.js";
 import { HTTPTransport } from "../transport/http-transport.js";
-import { type Content, type FormData, type QueryParams, Request, withParams } from "../transport/request.js";
+import { ADOPT_HEADERS, type Content, type FormData, type QueryParams, Request, withParams } from "../transport/request.js";
 import type { Response } from "../transport/response.js";
 import type { Transport } from "../transport/transport.js";
 import { VERSION } from "../version.js";
@@ -98,8 +98,12 @@ export class Client {
   buildRequest(method: string, url: string | URL, options: RequestOptions = {}): Request {
     const merged = withParams(mergeURL(this.baseURL, url), this.params);
     const headers = new Headers(this.headers);
-    for (const [name, value] of new Headers(options.headers)) headers.set(name, value);
-    const request = new Request(method, merged, { headers, params: options.params, content: options.content, json: options.json, form: options.form });
+    if (options.headers !== undefined) {
+      const given = new Headers(options.headers);
+      for (let i = 0; i < given.size; i++) headers.set(given.nameAt(i), given.valueAt(i));
+    }
+    const init = { headers, params: options.params, content: options.content, json: options.json, form: options.form, [ADOPT_HEADERS]: true };
+    const request = new Request(method, merged, init);
     request.extensions = { timeout: resolveTimeouts(options.timeout, this.timeouts), signal: options.signal };
     return request;
   }
@@ -152,8 +156,12 @@ export class Client {
     try {
       const auth = options.auth ?? this.auth;
       if (auth !== undefined) request = await applyAuth(request, auth);
-      const response = await this.sendFollowingRedirects(request, options.followRedirects ?? this.followRedirects);
-      if (!options.stream) {
+      const follow = options.followRedirects ?? this.followRedirects;
+      // Without hooks or redirects to follow, one transport call is all there is to it.
+      const direct = !follow && this.hooks.request.length === 0 && this.hooks.response.length === 0;
+      const response = direct ? await this.transportFor(request.url).handleRequest(request) : await this.sendFollowingRedirects(request, follow);
+      // A small body has usually arrived with the head: then no waiting (and no promise) is needed.
+      if (!options.stream && !response.readArrived(this.maxResponseSize)) {
         try {
           await response.read(this.maxResponseSize);
         } catch (err) {

@@ -75,9 +75,9 @@ export function serializeRequestHead(head: RequestHead): string {
   }
 
   let out = `${method} ${target} HTTP/1.1\r\nHost: ${host}\r\n`;
-  for (const [name, value] of headers) {
-    if (isComputed(name)) continue;
-    out += headerLine(name, value);
+  for (let i = 0; i < headers.size; i++) {
+    const name = headers.nameAt(i);
+    if (!isComputed(name)) out += headerLine(name, headers.valueAt(i));
   }
   if (head.prepared) out += head.prepared.text;
   switch (head.framing.kind) {

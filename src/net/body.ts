@@ -132,6 +132,16 @@ export class ResponseBody implements AsyncIterable<Uint8Array> {
     });
   }
 
+  /** The whole body, if it has ended unread and is within `limit` bytes; else undefined and nothing changes. */
+  takeEnded(limit: number): Uint8Array[] | undefined {
+    if (this.state !== "ended" || this.consumed || this.buffered > limit) return undefined;
+    this.consumed = true;
+    const chunks = this.chunks;
+    this.chunks = [];
+    this.buffered = 0;
+    return chunks;
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     this.claim();
     return {

@@ -5,7 +5,6 @@
  */
 import { ConnectError, ConnectTimeout, HTTPError } from "../errors.js";
 import { type BodyLength, chooseFraming } from "../http/framing.js";
-import { Headers } from "../http/headers.js";
 import { serializeRequestHead } from "../http/serializer.js";
 import type { TlsOptions } from "../net/connection.js";
 import { originOf } from "../net/origin.js";
@@ -64,7 +63,7 @@ export class HTTPTransport implements Transport {
           const { head: h, body: responseBody } = await this.pool.request(origin, { method, head, framing, body: wireBody }, options, request.replayable);
           return new Response(
             h.status,
-            { headers: Headers.fromRaw(h.rawHeaders), reasonPhrase: h.reason, httpVersion: `HTTP/${h.httpVersion}`, request },
+            { rawHeaders: h.rawHeaders, reasonPhrase: h.reason, httpVersion: `HTTP/${h.httpVersion}`, request },
             responseBody,
             startedAt,
           );

@@ -36,6 +36,12 @@ export interface RequestExtensions {
 export type RequestBody = { readonly kind: "none" } | { readonly kind: "bytes"; readonly bytes: Uint8Array } | { readonly kind: "stream"; readonly stream: AsyncIterable<Uint8Array> };
 
 const NO_BODY: RequestBody = { kind: "none" };
+
+/**
+ * For the Client only (not exported from the package): `init.headers` is a Headers
+ * the caller built for this request alone, so the Request may keep it instead of copying.
+ */
+export const ADOPT_HEADERS = Symbol("wirepool.adoptHeaders");
 const utf8 = new TextEncoder();
 
 export class Request implements RequestInfo {
@@ -48,7 +54,8 @@ export class Request implements RequestInfo {
   constructor(method: string, url: string | URL, init: RequestInit = {}) {
     this.method = method.toUpperCase();
     this.url = withParams(toURL(url), init.params);
-    this.headers = new Headers(init.headers);
+    const adopt = (init as { [ADOPT_HEADERS]?: boolean })[ADOPT_HEADERS] === true && init.headers instanceof Headers;
+    this.headers = adopt ? (init.headers as Headers) : new Headers(init.headers);
     const given = [init.content !== undefined, init.json !== undefined, init.form !== undefined].filter(Boolean).length;
     if (given > 1) throw new TypeError("give at most one of content, json and form");
     if (init.json !== undefined) {

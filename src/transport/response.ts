@@ -16,6 +16,8 @@ export interface ResponseInit {
   request?: Request | undefined;
   reasonPhrase?: string | undefined;
   httpVersion?: string | undefined;
+  /** For transports: header fields as a flat name/value list, turned into `headers` only if someone looks. */
+  rawHeaders?: readonly string[] | undefined;
 }
 
 const utf8 = new TextEncoder();
@@ -32,7 +34,6 @@ export class Response implements AsyncIterable<Uint8Array> {
   readonly status: number;
   readonly reasonPhrase: string;
   readonly httpVersion: string;
-  readonly headers: Headers;
   request: Request | undefined;
   /** Earlier responses of a redirect chain, oldest first. */
   history: Response[] = [];
@@ -40,6 +41,8 @@ export class Response implements AsyncIterable<Uint8Array> {
   elapsed = NaN;
 
   private readonly body: ResponseBody;
+  private fields: Headers | undefined;
+  private readonly rawHeaders: readonly string[] | undefined;
   private readonly startedAt: number;
   private cached: Uint8Array | undefined;
 
@@ -47,8 +50,8 @@ export class Response implements AsyncIterable<Uint8Array> {
     this.status = status;
     this.reasonPhrase = init.reasonPhrase ?? REASONS[status] ?? "";
     this.httpVersion = init.httpVersion ?? "HTTP/1.1";
-    // Responses from the wire (a body is given) own the Headers the transport built; others get a copy.
-    this.headers = body !== undefined && init.headers instanceof Headers ? init.headers : new Headers(init.headers);
+    this.rawHeaders = init.rawHeaders;
+    if (init.rawHeaders === undefined) this.fields = new Headers(init.headers);
     this.request = init.request;
     this.startedAt = startedAt;
     if (body !== undefined) {
@@ -64,6 +67,10 @@ export class Response implements AsyncIterable<Uint8Array> {
     }
     if (!this.headers.has("content-length") && !this.headers.has("transfer-encoding")) this.headers.set("Content-Length", bytes.length);
     this.body = ResponseBody.of(bytes);
+  }
+
+  get headers(): Headers {
+    return (this.fields ??= Headers.fromRaw(this.rawHeaders!));
   }
 
   get url(): URL | undefined {
@@ -112,6 +119,19 @@ export class Response implements AsyncIterable<Uint8Array> {
     this.cached = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     this.elapsed = performance.now() - this.startedAt;
     return this.cached;
+  }
+
+  /**
+   * If the whole body has already arrived (and is within `maxSize`), keeps it as
+   * `content` and returns true, without waiting; otherwise changes nothing.
+   */
+  readArrived(maxSize = Infinity): boolean {
+    if (this.cached !== undefined) return true;
+    const chunks = this.body.takeEnded(maxSize);
+    if (chunks === undefined) return false;
+    this.cached = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    this.elapsed = performance.now() - this.startedAt;
+    return true;
   }
 
   bytes(): Promise<Uint8Array> {
