@@ -85,6 +85,17 @@ export interface IncomingResponse {
   readonly body: ResponseBody;
 }
 
+/**
+ * Who hears how a request went: the response head (with its body to read) or the
+ * error that ended it before the head. Errors after the head go to the body's reader.
+ * A callback object rather than a promise: the pool reacts in the same tick, e.g.
+ * to retry, and no promise is made per request at this level.
+ */
+export interface ExchangeHandler {
+  onResponse(response: IncomingResponse): void;
+  onError(error: Error): void;
+}
+
 export interface ExchangeTimeouts {
   readonly read: number | null;
   readonly write: number | null;
@@ -113,8 +124,7 @@ class Exchange {
   constructor(
     readonly method: string,
     readonly timeouts: ExchangeTimeouts,
-    readonly resolve: (r: IncomingResponse) => void,
-    readonly reject: (e: unknown) => void,
+    readonly handler: ExchangeHandler,
   ) {}
 }
 
@@ -206,47 +216,46 @@ export class Connection implements BodySource {
   }
 
   /**
-   * Sends a request and resolves with the response head and a body to read. The
-   * connection becomes idle again (and tells its owner) once the body is read to
-   * the end and the connection is still reusable.
+   * Sends a request; `handler` hears of the response head (with a body to read) or
+   * of the error that came first. The connection becomes idle again (and tells its
+   * owner) once the body is read to the end and the connection is still reusable.
+   * Only for an idle connection (see isUsable()).
    */
-  send(request: OutgoingRequest, timeouts: ExchangeTimeouts): Promise<IncomingResponse> {
-    if (this.state !== "idle") return Promise.reject(new Error(`connection ${this.id} is ${this.state}, not idle`));
+  send(request: OutgoingRequest, timeouts: ExchangeTimeouts, handler: ExchangeHandler): void {
+    if (this.state !== "idle") throw new Error(`connection ${this.id} is ${this.state}, not idle`);
     this.state = "active";
     this.requests++;
     this.failure = undefined;
     this.socket.ref();
-    return new Promise<IncomingResponse>((resolve, reject) => {
-      const ex = new Exchange(request.method, timeouts, resolve, reject);
-      this.exchange = ex;
-      this.parser.expect(request.method);
-      const { head, body, framing } = request;
-      const socket = this.socket;
-      if (body === null || body instanceof Uint8Array) {
-        socket.cork();
-        socket.write(head, "latin1");
-        if (body !== null && body.length > 0) {
-          if (framing.kind === "chunked") {
-            socket.write(chunkSizeLine(body.length), "latin1");
-            socket.write(body);
-            socket.write(CHUNK_END + LAST_CHUNK, "latin1");
-          } else {
-            socket.write(body);
-          }
-        } else if (framing.kind === "chunked") {
-          socket.write(LAST_CHUNK, "latin1");
-        }
-        socket.uncork();
-        if (socket.writableNeedDrain) {
-          this.arm("write", timeouts.write);
+    const ex = new Exchange(request.method, timeouts, handler);
+    this.exchange = ex;
+    this.parser.expect(request.method);
+    const { head, body, framing } = request;
+    const socket = this.socket;
+    if (body === null || body instanceof Uint8Array) {
+      socket.cork();
+      socket.write(head, "latin1");
+      if (body !== null && body.length > 0) {
+        if (framing.kind === "chunked") {
+          socket.write(chunkSizeLine(body.length), "latin1");
+          socket.write(body);
+          socket.write(CHUNK_END + LAST_CHUNK, "latin1");
         } else {
-          this.written(ex);
+          socket.write(body);
         }
-      } else {
-        this.arm("write", timeouts.write);
-        void this.writeStream(ex, head, body, framing);
+      } else if (framing.kind === "chunked") {
+        socket.write(LAST_CHUNK, "latin1");
       }
-    });
+      socket.uncork();
+      if (socket.writableNeedDrain) {
+        this.arm("write", timeouts.write);
+      } else {
+        this.written(ex);
+      }
+    } else {
+      this.arm("write", timeouts.write);
+      void this.writeStream(ex, head, body, framing);
+    }
   }
 
   /** Fails the current request (if any) with `error` and closes the connection. */
@@ -393,7 +402,7 @@ export class Connection implements BodySource {
     ex.phase = "read body";
     ex.keepAlive = head.keepAlive;
     ex.body = new ResponseBody(this);
-    ex.resolve({ head, body: ex.body });
+    ex.handler.onResponse({ head, body: ex.body });
   }
 
   private onBody(chunk: Uint8Array): void {
@@ -490,7 +499,7 @@ export class Connection implements BodySource {
         beforeResponse: this.parser.received === 0 && ex.body === undefined,
         dropped,
       };
-      if (ex.body === undefined) ex.reject(error);
+      if (ex.body === undefined) ex.handler.onError(error);
       else ex.body.fail(error);
       this.wakeWriter();
     }

@@ -29,6 +29,7 @@ import {
   type CloseReason,
   Connection,
   type ConnectionOwner,
+  type ExchangeHandler,
   type IncomingResponse,
   type OutgoingRequest,
   type TlsOptions,
@@ -74,29 +75,40 @@ export interface PoolStats extends OriginStats {
 /** Methods that may be sent twice without changing the outcome (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
-/** A request waiting for a connection. */
-class Waiter {
+/**
+ * One request from the moment it reaches the pool until its response head (or an
+ * error): it waits in the queue, is given a connection, and hears back from the
+ * connection as its ExchangeHandler. No promise is made here besides the one the
+ * caller awaits.
+ */
+class Job implements ExchangeHandler {
+  /** The connection working for it, once assigned. */
   connection: Connection | undefined;
+  /** The retry after a reused connection failed: only a new connection will do. */
+  fresh = false;
+  /** When waiting turns into a PoolTimeout (performance.now() ms), or Infinity. */
+  deadline = Infinity;
+  /** Listens to the caller's AbortSignal, from the queue until the response head. */
   onAbort: (() => void) | undefined;
 
   constructor(
+    readonly pool: ConnectionPool,
     readonly origin: Origin,
-    /** For a connection opened on this waiter's behalf. */
-    readonly connectTimeout: number | null,
-    /** Only a new connection will do (the retry after a reused one failed). */
-    readonly fresh: boolean,
-    /** When waiting turns into a PoolTimeout (performance.now() ms), or Infinity. */
-    readonly deadline: number,
-    readonly poolTimeout: number | null,
-    public resolve: (c: Connection) => void,
-    public reject: (e: unknown) => void,
+    readonly request: OutgoingRequest,
+    readonly options: PoolRequestOptions,
+    /** The body can be sent again: a condition of the one safe retry. */
+    readonly replayable: boolean,
+    readonly resolve: (response: IncomingResponse) => void,
+    readonly reject: (error: unknown) => void,
   ) {}
-}
 
-/** The caller's AbortSignal while a connection works for it: removed when the connection goes idle or closes. */
-interface Lease {
-  readonly signal: AbortSignal;
-  readonly onAbort: () => void;
+  onResponse(response: IncomingResponse): void {
+    this.pool.succeeded(this, response);
+  }
+
+  onError(error: Error): void {
+    this.pool.failed(this, error);
+  }
 }
 
 export class ConnectionPool implements ConnectionOwner {
@@ -107,8 +119,9 @@ export class ConnectionPool implements ConnectionOwner {
   private readonly connections = new Set<Connection>();
   private readonly idle = new Map<string, Connection[]>();
   private readonly perOrigin = new Map<string, number>();
-  private readonly queue: Waiter[] = [];
-  private readonly leases = new Map<Connection, Lease>();
+  private readonly queue: Job[] = [];
+  /** Busy connections whose request has an AbortSignal, with that request. */
+  private readonly leases = new Map<Connection, Job>();
   private idleCount = 0;
 
   private readonly totals = { opened: 0, closed: 0, requests: 0, reused: 0, retried: 0 };
@@ -135,53 +148,10 @@ export class ConnectionPool implements ConnectionOwner {
    * idempotent method, is a request that died on a reused connection before any
    * response byte arrived retried, once, on a new connection.
    */
-  async request(origin: Origin, request: OutgoingRequest, options: PoolRequestOptions, replayable: boolean): Promise<IncomingResponse> {
-    if (this.closing) throw new TransportError("the connection pool is closed", { origin: origin.key });
+  request(origin: Origin, request: OutgoingRequest, options: PoolRequestOptions, replayable: boolean): Promise<IncomingResponse> {
+    if (this.closing) return Promise.reject(new TransportError("the connection pool is closed", { origin: origin.key }));
     this.totals.requests++;
-    const { signal } = options;
-    let fresh = false;
-    for (;;) {
-      if (signal?.aborted) throw abortError(signal, origin, "pool wait");
-      // The common case needs no waiting: nobody is queued and an idle connection is at hand.
-      let conn = !fresh && this.queue.length === 0 ? this.takeIdle(origin) : undefined;
-      if (conn !== undefined && this.events.wants("request:assigned")) this.events.emit({ type: "request:assigned", origin: origin.key, connection: conn.id });
-      if (conn === undefined) {
-        conn = await this.enqueue(origin, options, fresh);
-        if (conn.state === "connecting") await conn.ready;
-        if (signal?.aborted) {
-          // Aborted in the instant between getting the connection and using it: give it back unused.
-          this.connectionIdle(conn);
-          throw abortError(signal, origin, "pool wait");
-        }
-      }
-      if (!conn.isUsable()) {
-        // It died between being handed to us and now (the server closed it): not an attempt, ask again.
-        conn.close("server closed");
-        continue;
-      }
-      if (conn.requests > 0) {
-        this.totals.reused++;
-        if (this.events.wants("connection:reused")) this.events.emit({ type: "connection:reused", origin: origin.key, connection: conn.id });
-      }
-      if (signal !== undefined) this.lease(conn, signal);
-      try {
-        return await conn.send(request, options.timeouts);
-      } catch (err) {
-        const f = conn.failure;
-        if (f !== undefined && f.reused && f.beforeResponse && f.dropped) {
-          const retryable = replayable && IDEMPOTENT.has(request.method);
-          if (retryable && !fresh) {
-            this.totals.retried++;
-            fresh = true;
-            continue;
-          }
-          if (err instanceof TransportError) {
-            err.message += retryable ? "; it failed again on a new connection" : `; the connection had been reused and ${request.method} is not retried automatically`;
-          }
-        }
-        throw err;
-      }
-    }
+    return new Promise<IncomingResponse>((resolve, reject) => this.dispatch(new Job(this, origin, request, options, replayable, resolve, reject)));
   }
 
   stats(): PoolStats {
@@ -197,8 +167,8 @@ export class ConnectionPool implements ConnectionOwner {
       all.connections++;
       all[kind]++;
     }
-    for (const w of this.queue) {
-      entry(w.origin.key).queued++;
+    for (const job of this.queue) {
+      entry(job.origin.key).queued++;
       all.queued++;
     }
     return { ...all, origins, totals: { ...this.totals } };
@@ -216,61 +186,139 @@ export class ConnectionPool implements ConnectionOwner {
     return this.closing;
   }
 
-  // --- waiting for a connection
+  // --- a request's way through the pool
 
-  /** Queues a waiter and runs assign(); resolves with the connection it is given. */
-  private enqueue(origin: Origin, options: PoolRequestOptions, fresh: boolean): Promise<Connection> {
-    const { signal } = options;
-    const poolTimeout = options.timeouts.pool;
-    return new Promise<Connection>((resolve, reject) => {
-      const deadline = poolTimeout === null ? Infinity : performance.now() + poolTimeout;
-      const waiter = new Waiter(origin, options.timeouts.connect, fresh, deadline, poolTimeout, resolve, reject);
-      if (signal !== undefined) {
-        const onAbort = (): void => this.giveUp(waiter, abortError(signal, origin, waiter.connection ? "connect" : "pool wait"));
-        waiter.onAbort = onAbort;
-        signal.addEventListener("abort", onAbort, { once: true });
-        // The listener stays until the connection is ready; after that the lease takes over.
-        const stop = (): void => signal.removeEventListener("abort", onAbort);
-        waiter.resolve = (conn) => {
-          if (conn.state === "connecting") conn.ready.then(stop, stop);
-          else stop();
-          resolve(conn);
-        };
-        waiter.reject = (err) => {
-          stop();
-          reject(err);
-        };
+  private dispatch(job: Job): void {
+    const { signal } = job.options;
+    if (signal?.aborted) return job.reject(abortError(signal, job.origin, "pool wait"));
+    // The common case needs no waiting: nobody is queued and an idle connection is at hand.
+    if (!job.fresh && this.queue.length === 0) {
+      const conn = this.takeIdle(job.origin);
+      if (conn !== undefined) {
+        if (this.events.wants("request:assigned")) this.events.emit({ type: "request:assigned", origin: job.origin.key, connection: conn.id });
+        return this.begin(job, conn);
       }
-      this.queue.push(waiter);
-      this.waitLimit.require(deadline);
-      if (this.events.wants("request:queued")) this.events.emit({ type: "request:queued", origin: origin.key });
-      this.assign();
-    });
+    }
+    const poolTimeout = job.options.timeouts.pool;
+    if (poolTimeout !== null) {
+      job.deadline = performance.now() + poolTimeout;
+      this.waitLimit.require(job.deadline);
+    }
+    if (signal !== undefined && job.onAbort === undefined) {
+      job.onAbort = () => this.giveUp(job, abortError(signal, job.origin, job.connection ? "connect" : "pool wait"));
+      signal.addEventListener("abort", job.onAbort, { once: true });
+    }
+    this.queue.push(job);
+    if (this.events.wants("request:queued")) this.events.emit({ type: "request:queued", origin: job.origin.key });
+    this.assign();
   }
 
-  /** A waiter stops waiting: out of the queue, or its half-made connection closed. */
-  private giveUp(waiter: Waiter, error: RequestError): void {
-    const i = this.queue.indexOf(waiter);
-    if (i !== -1) {
-      this.queue.splice(i, 1);
-      waiter.reject(error);
-      this.maybeFinishClose();
-    } else if (waiter.connection?.state === "connecting") {
-      // The connection was opened for this waiter alone; it goes with it. Closing it
-      // runs assign() again, so the slot it held is not lost.
-      waiter.connection.abort(error);
+  /** A job gets its connection: send now, or once the new connection is up. */
+  private assigned(job: Job, conn: Connection): void {
+    job.connection = conn;
+    if (this.events.wants("request:assigned")) this.events.emit({ type: "request:assigned", origin: job.origin.key, connection: conn.id });
+    if (conn.state === "connecting") {
+      conn.ready.then(
+        () => this.begin(job, conn),
+        (err: unknown) => this.finish(job, () => job.reject(err)),
+      );
+    } else {
+      this.begin(job, conn);
     }
   }
 
-  /** Fails the waiters whose deadline passed; returns the next deadline. */
+  /** Sends the job's request on `conn`, which is connected and spoken for. */
+  private begin(job: Job, conn: Connection): void {
+    const { signal } = job.options;
+    if (signal?.aborted) {
+      // Aborted in the instant between getting the connection and using it: give it back unused.
+      this.finish(job, () => job.reject(abortError(signal, job.origin, "pool wait")));
+      this.connectionIdle(conn);
+      return;
+    }
+    if (!conn.isUsable()) {
+      // It died between being handed over and now (the server closed it): not an attempt, ask again.
+      conn.close("server closed");
+      job.connection = undefined;
+      return this.dispatch(job);
+    }
+    if (conn.requests > 0) {
+      this.totals.reused++;
+      if (this.events.wants("connection:reused")) this.events.emit({ type: "connection:reused", origin: job.origin.key, connection: conn.id });
+    }
+    job.connection = conn;
+    if (signal !== undefined) {
+      // From now on the signal aborts the exchange itself: the connection is closed, never reused.
+      if (job.onAbort !== undefined) signal.removeEventListener("abort", job.onAbort);
+      job.onAbort = () => conn.abort(abortError(signal, job.origin, undefined));
+      signal.addEventListener("abort", job.onAbort, { once: true });
+      this.leases.set(conn, job);
+    }
+    conn.send(job.request, job.options.timeouts, job);
+  }
+
+  /** The response head arrived. The lease (the abort listener) stays until the body is done. */
+  succeeded(job: Job, response: IncomingResponse): void {
+    job.resolve(response);
+  }
+
+  /** The exchange failed before the response head: retry once if that is safe, else report. */
+  failed(job: Job, error: Error): void {
+    const conn = job.connection!;
+    const f = conn.failure;
+    if (f !== undefined && f.reused && f.beforeResponse && f.dropped) {
+      const retryable = job.replayable && IDEMPOTENT.has(job.request.method);
+      if (retryable && !job.fresh) {
+        this.totals.retried++;
+        this.detach(job);
+        job.fresh = true;
+        job.connection = undefined;
+        return this.dispatch(job);
+      }
+      if (error instanceof TransportError) {
+        error.message += retryable ? "; it failed again on a new connection" : `; the connection had been reused and ${job.request.method} is not retried automatically`;
+      }
+    }
+    this.finish(job, () => job.reject(error));
+  }
+
+  /** Ends a job that will not reach a response: stop listening to its signal, then settle it. */
+  private finish(job: Job, settle: () => void): void {
+    this.detach(job);
+    settle();
+  }
+
+  /** Stops listening to the job's AbortSignal, wherever the job is. */
+  private detach(job: Job): void {
+    if (job.onAbort === undefined) return;
+    job.options.signal!.removeEventListener("abort", job.onAbort);
+    job.onAbort = undefined;
+    if (job.connection !== undefined && this.leases.get(job.connection) === job) this.leases.delete(job.connection);
+  }
+
+  /** A job stops waiting: out of the queue, or its half-made connection closed. */
+  private giveUp(job: Job, error: RequestError): void {
+    const i = this.queue.indexOf(job);
+    if (i !== -1) {
+      this.queue.splice(i, 1);
+      this.finish(job, () => job.reject(error));
+      this.maybeFinishClose();
+    } else if (job.connection?.state === "connecting") {
+      // The connection was opened for this job alone; it goes with it. Closing it
+      // runs assign() again, so the slot it held is not lost.
+      job.connection.abort(error);
+    }
+  }
+
+  /** Fails the jobs whose pool timeout passed; returns the next deadline. */
   private expireWaiters(now: number): number {
     let next = Infinity;
-    for (const waiter of [...this.queue]) {
-      if (waiter.deadline <= now) {
-        const error = new PoolTimeout(`no connection became available within ${waiter.poolTimeout} ms`, { origin: waiter.origin.key, phase: "pool wait" });
-        this.giveUp(waiter, error);
+    for (const job of [...this.queue]) {
+      if (job.deadline <= now) {
+        const error = new PoolTimeout(`no connection became available within ${job.options.timeouts.pool} ms`, { origin: job.origin.key, phase: "pool wait" });
+        this.giveUp(job, error);
       } else {
-        next = Math.min(next, waiter.deadline);
+        next = Math.min(next, job.deadline);
       }
     }
     return next;
@@ -300,18 +348,16 @@ export class ConnectionPool implements ConnectionOwner {
         // cheaply (a long queue for one busy origin is the common case under load).
         let blocked: string | undefined;
         for (let i = 0; i < this.queue.length; ) {
-          const waiter = this.queue[i]!;
-          const key = waiter.origin.key;
-          const conn = key === blocked ? undefined : ((waiter.fresh ? undefined : this.takeIdle(waiter.origin)) ?? this.open(waiter));
+          const job = this.queue[i]!;
+          const key = job.origin.key;
+          const conn = key === blocked ? undefined : ((job.fresh ? undefined : this.takeIdle(job.origin)) ?? this.open(job));
           if (conn === undefined) {
-            if (!waiter.fresh) blocked = key;
+            if (!job.fresh) blocked = key;
             i++;
             continue;
           }
           this.queue.splice(i, 1);
-          waiter.connection = conn;
-          if (this.events.wants("request:assigned")) this.events.emit({ type: "request:assigned", origin: key, connection: conn.id });
-          waiter.resolve(conn);
+          this.assigned(job, conn);
         }
         this.trimIdle();
       } while (this.assignAgain);
@@ -332,8 +378,8 @@ export class ConnectionPool implements ConnectionOwner {
     return undefined;
   }
 
-  private open(waiter: Waiter): Connection | undefined {
-    const { origin } = waiter;
+  private open(job: Job): Connection | undefined {
+    const { origin } = job;
     const { maxConnections, maxConnectionsPerHost } = this.limits;
     if ((this.perOrigin.get(origin.key) ?? 0) >= maxConnectionsPerHost) return undefined;
     if (this.connections.size >= maxConnections) {
@@ -348,7 +394,7 @@ export class ConnectionPool implements ConnectionOwner {
         tls: this.options.tls,
         socketPath: this.options.socketPath,
         maxHeaderSize: this.options.maxHeaderSize,
-        connectTimeout: waiter.connectTimeout,
+        connectTimeout: job.options.timeouts.connect,
       },
       this,
     );
@@ -379,21 +425,11 @@ export class ConnectionPool implements ConnectionOwner {
     }
   }
 
-  // --- leases: the caller's AbortSignal while a connection works for it
-
-  private lease(conn: Connection, signal: AbortSignal): void {
-    const onAbort = (): void => conn.abort(abortError(signal, conn.origin, undefined));
-    signal.addEventListener("abort", onAbort, { once: true });
-    this.leases.set(conn, { signal, onAbort });
-  }
-
+  /** A connection is done with its request (idle or closed): stop listening to that request's signal. */
   private endLease(conn: Connection): void {
     if (this.leases.size > 0) {
-      const lease = this.leases.get(conn);
-      if (lease !== undefined) {
-        this.leases.delete(conn);
-        lease.signal.removeEventListener("abort", lease.onAbort);
-      }
+      const job = this.leases.get(conn);
+      if (job !== undefined) this.detach(job);
     }
     if (conn.requests > 0 && this.events.wants("request:finished")) this.events.emit({ type: "request:finished", origin: conn.origin.key, connection: conn.id });
   }
