@@ -63,6 +63,8 @@ export interface ConnectOptions {
   readonly socketPath?: string | undefined;
   readonly maxHeaderSize?: number | undefined;
   readonly connectTimeout: number | null;
+  /** Requests that may be in flight at once (HTTP/1.1 pipelining); 1, the default, means none. */
+  readonly pipelining?: number | undefined;
 }
 
 export interface ConnectionOwner {
@@ -87,13 +89,16 @@ export interface IncomingResponse {
 
 /**
  * Who hears how a request went: the response head (with its body to read) or the
- * error that ended it before the head. Errors after the head go to the body's reader.
- * A callback object rather than a promise: the pool reacts in the same tick, e.g.
- * to retry, and no promise is made per request at this level.
+ * error that ended it before the head (errors after the head go to the body's
+ * reader), then, once, that the exchange is over. A callback object rather than a
+ * promise: the pool reacts in the same tick, e.g. to retry, and no promise is
+ * made per request at this level.
  */
 export interface ExchangeHandler {
   onResponse(response: IncomingResponse): void;
-  onError(error: Error): void;
+  onError(error: Error, failure: Failure): void;
+  /** The exchange is over: its response was read to the end, abandoned, or failed. */
+  onEnd(): void;
 }
 
 export interface ExchangeTimeouts {
@@ -105,12 +110,21 @@ export interface ExchangeTimeouts {
 const DRAIN_LIMIT = 64 * 1024;
 /** Errors that mean the peer dropped the connection, as opposed to a timeout or bad bytes. */
 const DROP_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
+/** Methods that may be sent twice without changing the outcome (RFC 9110 §9.2.2): the only ones pipelined or retried. */
+export const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
+
+/** A request that may wait behind others on one connection: idempotent, and with a body we hold whole. */
+function pipelinable(request: OutgoingRequest): boolean {
+  return IDEMPOTENT.has(request.method) && (request.body === null || request.body instanceof Uint8Array);
+}
 
 type TimerKind = "connect" | "write" | "read";
 
-/** The state of the request being served. One per request; everything else is per connection. */
+/** The state of one request on the connection. Everything else is per connection. */
 class Exchange {
   phase: Phase = "write";
+  /** Answered, abandoned or failed: nothing more happens to it. */
+  over = false;
   /** The request is fully written. */
   written = false;
   /** The response head arrived before the request was fully written (e.g. an early 413). */
@@ -125,10 +139,14 @@ class Exchange {
     readonly method: string,
     readonly timeouts: ExchangeTimeouts,
     readonly handler: ExchangeHandler,
+    /** Another request may be sent behind this one before its response. */
+    readonly pipelinable: boolean,
+    /** 1 for the connection's first request, 2 for the second... */
+    readonly sequence: number,
   ) {}
 }
 
-/** Why the last request failed, for the pool's retry decision. */
+/** Why a request failed, for the pool's retry decision. */
 export interface Failure {
   readonly error: TransportError;
   /** The connection had served a request before this one. */
@@ -140,6 +158,14 @@ export interface Failure {
 }
 
 let nextId = 1;
+
+/** A fail() target that is no exchange: every request in flight fails as one waiting behind another. */
+const BEHIND: ExchangeHandler = { onResponse() {}, onError() {}, onEnd() {} };
+
+function withContext(error: Error, origin: string, phase: Phase): void {
+  const e = error as TransportError;
+  if (typeof e.withContext === "function") e.withContext({ origin, phase });
+}
 
 // node:tls (and the crypto it pulls in) costs a few ms to load: only https connections pay for it.
 let tls: typeof tlsModule | undefined;
@@ -153,19 +179,19 @@ export class Connection implements BodySource {
   closeReason: CloseReason | undefined;
   /** When the connection last became idle (performance.now()). */
   idleSince = 0;
-  /** Requests sent on this connection, the current one included. */
+  /** Requests sent on this connection, the current ones included. */
   requests = 0;
   /** The server's Keep-Alive timeout hint, in ms, from the latest response. */
   keepAliveHint: number | undefined;
-  /** Set when a request fails; read by the pool to decide on a retry. */
-  failure: Failure | undefined;
   /** Resolves once connected; rejects with ConnectError or ConnectTimeout. */
   readonly ready: Promise<void>;
 
   private readonly owner: ConnectionOwner;
   private readonly socket: net.Socket;
   private readonly parser: ResponseParser;
-  private exchange: Exchange | undefined;
+  /** Requests sent and not yet answered, oldest first: the parser is reading the first one's response. */
+  private exchanges: Exchange[] = [];
+  private readonly maxInFlight: number;
   private timer: NodeJS.Timeout | undefined;
   private timerKind: TimerKind = "connect";
   private timerMs = 0;
@@ -176,6 +202,7 @@ export class Connection implements BodySource {
   constructor(origin: Origin, options: ConnectOptions, owner: ConnectionOwner) {
     this.origin = origin;
     this.owner = owner;
+    this.maxInFlight = options.pipelining ?? 1;
     this.parser = new ResponseParser(
       { onHead: (h) => this.onHead(h), onBody: (c) => this.onBody(c), onEnd: () => this.onEnd() },
       options.maxHeaderSize === undefined ? {} : { maxHeaderSize: options.maxHeaderSize },
@@ -216,20 +243,41 @@ export class Connection implements BodySource {
   }
 
   /**
+   * Whether `request` can be sent now: on an idle, usable connection, or (with
+   * pipelining) behind requests in flight when all of them, and this one, are
+   * idempotent with bodies held whole, and nothing has gone wrong so far.
+   */
+  canTake(request: OutgoingRequest): boolean {
+    if (this.state === "idle") return this.isUsable();
+    const n = this.exchanges.length;
+    if (this.state !== "active" || n === 0 || n >= this.maxInFlight || !pipelinable(request)) return false;
+    const last = this.exchanges[n - 1]!;
+    const s = this.socket;
+    return last.pipelinable && last.written && !this.exchanges[0]!.early && !s.destroyed && s.writable && !s.readableEnded;
+  }
+
+  /** Requests sent and not yet answered. */
+  get inFlight(): number {
+    return this.exchanges.length;
+  }
+
+  /**
    * Sends a request; `handler` hears of the response head (with a body to read) or
-   * of the error that came first. The connection becomes idle again (and tells its
-   * owner) once the body is read to the end and the connection is still reusable.
-   * Only for an idle connection (see isUsable()).
+   * of the error that came first, then that the exchange is over. The connection
+   * becomes idle again (and tells its owner) once every response was read to the
+   * end and the connection is still reusable. Only when canTake(request).
    */
   send(request: OutgoingRequest, timeouts: ExchangeTimeouts, handler: ExchangeHandler): void {
-    if (this.state !== "idle") throw new Error(`connection ${this.id} is ${this.state}, not idle`);
-    this.state = "active";
+    if (!this.canTake(request)) throw new Error(`connection ${this.id} (${this.state}) cannot take this request now`);
+    const first = this.exchanges.length === 0;
     this.requests++;
-    this.failure = undefined;
-    this.socket.ref();
-    const ex = new Exchange(request.method, timeouts, handler);
-    this.exchange = ex;
-    this.parser.expect(request.method);
+    const ex = new Exchange(request.method, timeouts, handler, pipelinable(request), this.requests);
+    this.exchanges.push(ex);
+    if (first) {
+      this.state = "active";
+      this.socket.ref();
+      this.parser.expect(request.method);
+    }
     const { head, body, framing } = request;
     const socket = this.socket;
     if (body === null || body instanceof Uint8Array) {
@@ -248,7 +296,7 @@ export class Connection implements BodySource {
       }
       socket.uncork();
       if (socket.writableNeedDrain) {
-        this.arm("write", timeouts.write);
+        if (first) this.arm("write", timeouts.write);
       } else {
         this.written(ex);
       }
@@ -258,10 +306,14 @@ export class Connection implements BodySource {
     }
   }
 
-  /** Fails the current request (if any) with `error` and closes the connection. */
-  abort(error: TransportError | Error): void {
+  /**
+   * Fails the request `handler` is waiting for with `error` and closes the
+   * connection (a request that was sent cannot be taken back). Other requests in
+   * flight fail as dropped, which the pool may retry.
+   */
+  abort(error: TransportError | Error, handler?: ExchangeHandler): void {
     if (this.state === "closed") return;
-    this.fail(error, "aborted");
+    this.fail(error, "aborted", false, handler);
   }
 
   /** Closes the connection now. Idempotent. */
@@ -287,14 +339,14 @@ export class Connection implements BodySource {
   }
 
   resume(): void {
-    const ex = this.exchange;
+    const ex = this.exchanges[0];
     if (ex === undefined) return;
     this.arm("read", ex.timeouts.read);
     this.socket.resume();
   }
 
   cancel(): void {
-    const ex = this.exchange;
+    const ex = this.exchanges[0];
     if (ex === undefined || this.state !== "active") return;
     // Reading a small remainder is cheaper than a new connection; onData gives up past DRAIN_LIMIT.
     ex.draining = 0;
@@ -310,7 +362,7 @@ export class Connection implements BodySource {
     try {
       socket.write(head, "latin1");
       for await (const chunk of body) {
-        if (this.exchange !== ex || ex.early) return; // aborted, failed, or answered already
+        if (ex.over || ex.early) return; // aborted, failed, or answered already
         if (chunk.length === 0) continue; // an empty chunk would end a chunked body early
         sent += chunk.length;
         if (framing.kind === "length" && sent > framing.length) {
@@ -327,16 +379,16 @@ export class Connection implements BodySource {
           ok = socket.write(chunk);
         }
         if (!ok) await this.waitForDrain(ex);
-        if (this.exchange !== ex || ex.early) return;
+        if (ex.over || ex.early) return;
       }
       if (framing.kind === "length" && sent !== framing.length) {
         throw new LocalProtocolError(`the request body has ${sent} bytes but its Content-Length is ${framing.length}`);
       }
       if (chunked) socket.write(LAST_CHUNK, "latin1");
       if (socket.writableNeedDrain) await this.waitForDrain(ex);
-      if (this.exchange === ex && !ex.early) this.written(ex);
+      if (!ex.over && !ex.early) this.written(ex);
     } catch (err) {
-      if (this.exchange !== ex || ex.early) return;
+      if (ex.over || ex.early) return;
       const error = err instanceof LocalProtocolError ? err : new WriteError("reading the request body failed", { cause: err });
       this.fail(error, "error");
     }
@@ -357,20 +409,22 @@ export class Connection implements BodySource {
       w();
       return;
     }
-    const ex = this.exchange;
-    if (ex !== undefined && !ex.written && !ex.early && this.state === "active") this.written(ex);
+    // Everything queued has reached the kernel: every request not yet marked written now is.
+    if (this.state !== "active") return;
+    for (const ex of this.exchanges) if (!ex.written && !ex.early) this.written(ex);
   }
 
   private written(ex: Exchange): void {
     ex.written = true;
     if (ex.phase === "write") ex.phase = "read head";
-    this.arm("read", ex.timeouts.read);
+    // The read timeout runs for the response being read, which is the first one's.
+    if (ex === this.exchanges[0]) this.arm("read", ex.timeouts.read);
   }
 
   // --- reading
 
   private onData(chunk: Buffer): void {
-    const ex = this.exchange;
+    const ex = this.exchanges[0];
     if (this.state !== "active" || ex === undefined) {
       // Bytes nobody asked for: the connection is out of step with the server. Never reuse it.
       this.close("unexpected data");
@@ -381,18 +435,24 @@ export class Connection implements BodySource {
       return;
     }
     if (this.armed && this.timerKind === "read") this.timer!.refresh();
-    let state;
-    try {
-      state = this.parser.feed(chunk);
-    } catch (err) {
-      this.fail(err instanceof RemoteProtocolError ? err : new ReadError("reading the response failed", { cause: err }), "error");
-      return;
+    // One chunk may end one response and begin the next (pipelining): feed what is left to the next.
+    for (let data = chunk; ; ) {
+      let state;
+      try {
+        state = this.parser.feed(data);
+      } catch (err) {
+        this.fail(err instanceof RemoteProtocolError ? err : new ReadError("reading the response failed", { cause: err }), "error");
+        return;
+      }
+      if (state !== "done") return;
+      const leftover = this.parser.leftover;
+      if (!this.complete(leftover)) return;
+      data = data.subarray(data.length - leftover);
     }
-    if (state === "done") this.complete(ex, this.parser.leftover === 0);
   }
 
   private onHead(head: ResponseHead): void {
-    const ex = this.exchange!;
+    const ex = this.exchanges[0]!;
     this.keepAliveHint = head.keepAliveTimeout;
     if (!ex.written) {
       // The server answered before taking the whole request (e.g. 413): hand over the answer, stop sending.
@@ -406,32 +466,56 @@ export class Connection implements BodySource {
   }
 
   private onBody(chunk: Uint8Array): void {
-    const body = this.exchange?.body;
+    const body = this.exchanges[0]?.body;
     if (body !== undefined && !body.done) body.push(chunk);
   }
 
   private onEnd(): void {
-    this.exchange?.body?.end();
+    this.exchanges[0]?.body?.end();
   }
 
-  /** The response ended. Keep the connection only if every condition for reuse holds. */
-  private complete(ex: Exchange, nothingAfter: boolean): void {
-    this.exchange = undefined;
-    this.disarm();
-    const reusable = nothingAfter && ex.keepAlive && ex.written && !ex.early && this.state === "active";
+  /**
+   * The first response ended, and `leftover` bytes followed it in the chunk. Keep
+   * the connection only if every condition for reuse holds. Returns true when the
+   * leftover bytes belong to the next pipelined response and should be parsed.
+   */
+  private complete(leftover: number): boolean {
+    const ex = this.exchanges.shift()!;
+    ex.over = true;
+    ex.handler.onEnd();
+    const reusable = ex.keepAlive && ex.written && !ex.early && this.state === "active";
     if (!reusable) {
+      this.closeBehind("not reusable");
+      return false;
+    }
+    const next = this.exchanges[0];
+    if (next !== undefined) {
+      this.parser.expect(next.method);
+      if (next.written) this.arm("read", next.timeouts.read);
+      return leftover > 0;
+    }
+    this.disarm();
+    if (leftover > 0) {
+      // Bytes after the last response we asked for: junk, or an answer to nothing. Poisoned.
       this.close("not reusable");
-      return;
+      return false;
     }
     this.state = "idle";
     this.idleSince = performance.now();
     // An idle connection must not keep the process alive (the pool may simply be forgotten).
     this.socket.unref();
     this.owner.connectionIdle(this);
+    return false;
+  }
+
+  /** Closes the connection; requests still waiting behind the last response fail as dropped (retryable). */
+  private closeBehind(reason: CloseReason): void {
+    if (this.exchanges.length === 0) this.close(reason);
+    else this.fail(new ReadError("the connection closed before this pipelined request was answered"), reason, true, BEHIND);
   }
 
   private onEof(): void {
-    const ex = this.exchange;
+    const ex = this.exchanges[0];
     if (this.state !== "active" || ex === undefined) {
       this.close("server closed");
       return;
@@ -443,14 +527,17 @@ export class Connection implements BodySource {
       this.fail(err as RemoteProtocolError, "server closed", true);
       return;
     }
-    if (state === "done") this.complete(ex, false);
+    if (state === "done") {
+      this.complete(0);
+      this.closeBehind("server closed");
+    }
   }
 
   // --- failures
 
   private onSocketError(err: NodeJS.ErrnoException): void {
     if (this.state === "closed") return;
-    const ex = this.exchange;
+    const ex = this.exchanges[0];
     if (this.state === "connecting") {
       this.fail(new ConnectError(`could not connect to ${this.origin.key}: ${err.message}`, { cause: err }), "error");
       return;
@@ -469,7 +556,7 @@ export class Connection implements BodySource {
 
   private onSocketClose(): void {
     if (this.state === "closed") return;
-    const ex = this.exchange;
+    const ex = this.exchanges[0];
     if (ex !== undefined || this.state === "connecting") {
       const error = this.state === "connecting" ? new ConnectError(`connection to ${this.origin.key} closed while connecting`) : new ReadError("connection closed unexpectedly");
       this.fail(error, "server closed", true);
@@ -479,30 +566,33 @@ export class Connection implements BodySource {
   }
 
   /**
-   * Fails whatever is in progress (connecting, or the current exchange) with
-   * `error`, records why for the pool, and closes the connection.
+   * Fails whatever is in progress (connecting, or the exchanges in flight) and
+   * closes the connection. `error` goes to `target`'s exchange (by default the
+   * first, whose response was being read); requests pipelined behind it fail as
+   * dropped before any response, which the pool may retry.
    */
-  private fail(error: Error, reason: CloseReason, dropped = false): void {
-    const ex = this.exchange;
-    const transportError = error as TransportError;
-    if (typeof transportError.withContext === "function") {
-      transportError.withContext({ origin: this.origin.key, phase: this.state === "connecting" ? "connect" : ex?.phase });
-    }
+  private fail(error: Error, reason: CloseReason, dropped = false, target?: ExchangeHandler): void {
+    const exchanges = this.exchanges;
+    this.exchanges = [];
     if (this.state === "connecting") {
+      withContext(error, this.origin.key, "connect");
       this.settleReady?.(error);
       this.settleReady = undefined;
-    } else if (ex !== undefined) {
-      this.exchange = undefined;
-      this.failure = {
-        error: transportError,
-        reused: this.requests > 1,
-        beforeResponse: this.parser.received === 0 && ex.body === undefined,
-        dropped,
-      };
-      if (ex.body === undefined) ex.handler.onError(error);
-      else ex.body.fail(error);
-      this.wakeWriter();
     }
+    for (let i = 0; i < exchanges.length; i++) {
+      const ex = exchanges[i]!;
+      ex.over = true;
+      const own = target === undefined ? i === 0 : ex.handler === target;
+      const err = own ? error : target === BEHIND ? new ReadError(error.message) : new ReadError(`the connection failed before this pipelined request was answered: ${error.message}`, { cause: error });
+      withContext(err, this.origin.key, ex.phase);
+      const failure: Failure = own
+        ? { error: err as TransportError, reused: ex.sequence > 1, beforeResponse: ex.body === undefined && (i > 0 || this.parser.received === 0), dropped }
+        : { error: err as TransportError, reused: true, beforeResponse: true, dropped: true };
+      if (ex.body === undefined) ex.handler.onError(err, failure);
+      else ex.body.fail(err);
+      ex.handler.onEnd();
+    }
+    this.wakeWriter();
     this.close(reason);
   }
 

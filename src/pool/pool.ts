@@ -30,6 +30,8 @@ import {
   Connection,
   type ConnectionOwner,
   type ExchangeHandler,
+  type Failure,
+  IDEMPOTENT,
   type IncomingResponse,
   type OutgoingRequest,
   type TlsOptions,
@@ -52,6 +54,12 @@ export interface PoolOptions {
   readonly socketPath?: string | undefined;
   readonly maxHeaderSize?: number | undefined;
   readonly onEvent?: PoolListener | undefined;
+  /**
+   * Requests in flight per connection (HTTP/1.1 pipelining). Default 1: none.
+   * Only idempotent requests with bodies held whole are pipelined, never behind a
+   * streamed body; new connections are opened first, up to the limits.
+   */
+  readonly pipelining?: number | undefined;
 }
 
 export interface PoolRequestOptions {
@@ -72,8 +80,6 @@ export interface PoolStats extends OriginStats {
   totals: { opened: number; closed: number; requests: number; reused: number; retried: number };
 }
 
-/** Methods that may be sent twice without changing the outcome (RFC 9110 §9.2.2). */
-const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
 /**
  * One request from the moment it reaches the pool until its response head (or an
@@ -84,8 +90,12 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"])
 class Job implements ExchangeHandler {
   /** The connection working for it, once assigned. */
   connection: Connection | undefined;
-  /** The retry after a reused connection failed: only a new connection will do. */
-  fresh = false;
+  /**
+   * Set when a reused connection failed under this request: the retry must go on a
+   * connection opened after that moment (performance.now() ms), never on an older
+   * one that may be just as stale. -1 before any failure.
+   */
+  retriedAt = -1;
   /** When waiting turns into a PoolTimeout (performance.now() ms), or Infinity. */
   deadline = Infinity;
   /** Listens to the caller's AbortSignal, from the queue until the response head. */
@@ -106,8 +116,12 @@ class Job implements ExchangeHandler {
     this.pool.succeeded(this, response);
   }
 
-  onError(error: Error): void {
-    this.pool.failed(this, error);
+  onError(error: Error, failure: Failure): void {
+    this.pool.failed(this, error, failure);
+  }
+
+  onEnd(): void {
+    this.pool.ended(this);
   }
 }
 
@@ -120,8 +134,6 @@ export class ConnectionPool implements ConnectionOwner {
   private readonly idle = new Map<string, Connection[]>();
   private readonly perOrigin = new Map<string, number>();
   private readonly queue: Job[] = [];
-  /** Busy connections whose request has an AbortSignal, with that request. */
-  private readonly leases = new Map<Connection, Job>();
   private idleCount = 0;
 
   private readonly totals = { opened: 0, closed: 0, requests: 0, reused: 0, retried: 0 };
@@ -192,8 +204,8 @@ export class ConnectionPool implements ConnectionOwner {
     const { signal } = job.options;
     if (signal?.aborted) return job.reject(abortError(signal, job.origin, "pool wait"));
     // The common case needs no waiting: nobody is queued and an idle connection is at hand.
-    if (!job.fresh && this.queue.length === 0) {
-      const conn = this.takeIdle(job.origin);
+    if (this.queue.length === 0) {
+      const conn = this.takeIdle(job.origin, job.retriedAt);
       if (conn !== undefined) {
         if (this.events.wants("request:assigned")) this.events.emit({ type: "request:assigned", origin: job.origin.key, connection: conn.id });
         return this.begin(job, conn);
@@ -233,12 +245,13 @@ export class ConnectionPool implements ConnectionOwner {
     if (signal?.aborted) {
       // Aborted in the instant between getting the connection and using it: give it back unused.
       this.finish(job, () => job.reject(abortError(signal, job.origin, "pool wait")));
-      this.connectionIdle(conn);
+      if (conn.state === "idle") this.connectionIdle(conn);
       return;
     }
-    if (!conn.isUsable()) {
-      // It died between being handed over and now (the server closed it): not an attempt, ask again.
-      conn.close("server closed");
+    if (!conn.canTake(job.request)) {
+      // It died between being handed over and now (the server closed it), or its pipeline
+      // filled up: not an attempt, ask again.
+      if (conn.state === "idle") conn.close("server closed");
       job.connection = undefined;
       return this.dispatch(job);
     }
@@ -250,11 +263,18 @@ export class ConnectionPool implements ConnectionOwner {
     if (signal !== undefined) {
       // From now on the signal aborts the exchange itself: the connection is closed, never reused.
       if (job.onAbort !== undefined) signal.removeEventListener("abort", job.onAbort);
-      job.onAbort = () => conn.abort(abortError(signal, job.origin, undefined));
+      job.onAbort = () => conn.abort(abortError(signal, job.origin, undefined), job);
       signal.addEventListener("abort", job.onAbort, { once: true });
-      this.leases.set(conn, job);
     }
     conn.send(job.request, job.options.timeouts, job);
+    // A busy connection that can still pipeline is a new chance for the waiters.
+    if (this.queue.length > 0 && (this.options.pipelining ?? 1) > 1) this.assign();
+  }
+
+  /** The exchange is over (body read, abandoned or failed): the caller's signal no longer matters. */
+  ended(job: Job): void {
+    this.detach(job);
+    if (this.events.wants("request:finished")) this.events.emit({ type: "request:finished", origin: job.origin.key, connection: job.connection?.id ?? 0 });
   }
 
   /** The response head arrived. The lease (the abort listener) stays until the body is done. */
@@ -263,15 +283,13 @@ export class ConnectionPool implements ConnectionOwner {
   }
 
   /** The exchange failed before the response head: retry once if that is safe, else report. */
-  failed(job: Job, error: Error): void {
-    const conn = job.connection!;
-    const f = conn.failure;
-    if (f !== undefined && f.reused && f.beforeResponse && f.dropped) {
+  failed(job: Job, error: Error, f: Failure): void {
+    if (f.reused && f.beforeResponse && f.dropped) {
       const retryable = job.replayable && IDEMPOTENT.has(job.request.method);
-      if (retryable && !job.fresh) {
+      if (retryable && job.retriedAt < 0) {
         this.totals.retried++;
         this.detach(job);
-        job.fresh = true;
+        job.retriedAt = performance.now();
         job.connection = undefined;
         return this.dispatch(job);
       }
@@ -293,7 +311,6 @@ export class ConnectionPool implements ConnectionOwner {
     if (job.onAbort === undefined) return;
     job.options.signal!.removeEventListener("abort", job.onAbort);
     job.onAbort = undefined;
-    if (job.connection !== undefined && this.leases.get(job.connection) === job) this.leases.delete(job.connection);
   }
 
   /** A job stops waiting: out of the queue, or its half-made connection closed. */
@@ -350,9 +367,9 @@ export class ConnectionPool implements ConnectionOwner {
         for (let i = 0; i < this.queue.length; ) {
           const job = this.queue[i]!;
           const key = job.origin.key;
-          const conn = key === blocked ? undefined : ((job.fresh ? undefined : this.takeIdle(job.origin)) ?? this.open(job));
+          const conn = key === blocked ? undefined : (this.takeIdle(job.origin, job.retriedAt) ?? this.open(job) ?? this.pipelineOnto(job));
           if (conn === undefined) {
-            if (!job.fresh) blocked = key;
+            if (job.retriedAt < 0) blocked = key;
             i++;
             continue;
           }
@@ -366,10 +383,21 @@ export class ConnectionPool implements ConnectionOwner {
     }
   }
 
-  private takeIdle(origin: Origin): Connection | undefined {
+  /** The most recently used idle connection to `origin` opened at or after `openedSince`. */
+  private takeIdle(origin: Origin, openedSince = -1): Connection | undefined {
     const stack = this.idle.get(origin.key);
     if (stack === undefined) return undefined;
     while (stack.length > 0) {
+      if (stack[stack.length - 1]!.createdAt < openedSince) {
+        // Older connections are not for a retry; look for a newer one below the top, if any.
+        const i = stack.findLastIndex((c) => c.createdAt >= openedSince);
+        if (i === -1) return undefined;
+        const [conn] = stack.splice(i, 1);
+        this.idleCount--;
+        if (conn!.isUsable() && !this.expired(conn!, performance.now())) return conn;
+        conn!.close(conn!.isUsable() ? "expired" : "server closed");
+        continue;
+      }
       const conn = stack.pop()!;
       this.idleCount--;
       if (conn.isUsable() && !this.expired(conn, performance.now())) return conn;
@@ -395,6 +423,7 @@ export class ConnectionPool implements ConnectionOwner {
         socketPath: this.options.socketPath,
         maxHeaderSize: this.options.maxHeaderSize,
         connectTimeout: job.options.timeouts.connect,
+        pipelining: this.options.pipelining,
       },
       this,
     );
@@ -403,6 +432,17 @@ export class ConnectionPool implements ConnectionOwner {
     this.totals.opened++;
     if (this.events.wants("connection:opened")) this.events.emit({ type: "connection:opened", origin: origin.key, connection: conn.id });
     return conn;
+  }
+
+  /** With pipelining, the busy connection of the job's origin with the fewest requests in flight that can take it. */
+  private pipelineOnto(job: Job): Connection | undefined {
+    if ((this.options.pipelining ?? 1) <= 1) return undefined;
+    let best: Connection | undefined;
+    for (const conn of this.connections) {
+      if (conn.origin !== job.origin || conn.state !== "active" || conn.createdAt < job.retriedAt || !conn.canTake(job.request)) continue;
+      if (best === undefined || conn.inFlight < best.inFlight) best = conn;
+    }
+    return best;
   }
 
   /** The least recently used idle connection, of any origin but `except`. */
@@ -425,19 +465,9 @@ export class ConnectionPool implements ConnectionOwner {
     }
   }
 
-  /** A connection is done with its request (idle or closed): stop listening to that request's signal. */
-  private endLease(conn: Connection): void {
-    if (this.leases.size > 0) {
-      const job = this.leases.get(conn);
-      if (job !== undefined) this.detach(job);
-    }
-    if (conn.requests > 0 && this.events.wants("request:finished")) this.events.emit({ type: "request:finished", origin: conn.origin.key, connection: conn.id });
-  }
-
   // --- ConnectionOwner: the only two ways a connection's state reaches the pool
 
   connectionIdle(conn: Connection): void {
-    this.endLease(conn);
     if (this.events.wants("connection:idle")) this.events.emit({ type: "connection:idle", origin: conn.origin.key, connection: conn.id });
     if (this.closing !== undefined && this.queue.length === 0) {
       conn.close("pool closed");
@@ -457,7 +487,6 @@ export class ConnectionPool implements ConnectionOwner {
 
   connectionClosed(conn: Connection): void {
     if (!this.connections.delete(conn)) return;
-    this.endLease(conn);
     this.removeIdle(conn);
     const key = conn.origin.key;
     const n = (this.perOrigin.get(key) ?? 1) - 1;

@@ -26,6 +26,12 @@ export interface HTTPTransportOptions {
   trace?: PoolListener | undefined;
   /** Largest response head, in bytes. Default 16 KiB. */
   maxHeaderSize?: number | undefined;
+  /**
+   * HTTP/1.1 pipelining: requests in flight per connection. Default 1 (off). Only
+   * idempotent requests with bodies held in memory are pipelined, never behind a
+   * streamed body; connections are opened up to the limits before any is shared.
+   */
+  pipelining?: number | undefined;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = { connect: 5000, read: 5000, write: 5000, pool: 5000 };
@@ -44,6 +50,7 @@ export class HTTPTransport implements Transport {
       socketPath: options.socketPath,
       maxHeaderSize: options.maxHeaderSize,
       onEvent: options.trace,
+      pipelining: options.pipelining,
     });
     this.retries = options.retries ?? 0;
   }

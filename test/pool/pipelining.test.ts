@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+import { AbortError } from "../../src/errors.js";
+import { Client, HTTPTransport } from "../../src/index.js";
+import { useCleanup } from "../support/cleanup.js";
+import { httpServer, rawServer, sleep } from "../support/servers.js";
+
+const { defer, serve } = useCleanup();
+
+function client(pipelining: number, maxConnectionsPerHost = 1): Client {
+  const c = new Client({ transport: new HTTPTransport({ pipelining, limits: { maxConnectionsPerHost } }) });
+  defer(() => c.close());
+  return c;
+}
+
+/** On its first connection, waits until it holds `batch` request heads, then answers them all in one write. */
+function batchingServer(batch: number, extra: (i: number) => string = () => "") {
+  const perConnection: number[] = [];
+  const server = rawServer((socket, index) => {
+    perConnection[index] = 0;
+    let buffered = "";
+    let pending: string[] = [];
+    socket.setEncoding("latin1");
+    socket.on("data", (d: string) => {
+      buffered += d;
+      for (let end = buffered.indexOf("\r\n\r\n"); end !== -1; end = buffered.indexOf("\r\n\r\n")) {
+        pending.push(buffered.slice(0, end).split(" ")[1]!);
+        buffered = buffered.slice(end + 4);
+        perConnection[index]!++;
+      }
+      // Only the first connection holds its answers back; later ones (retries) answer at once.
+      if (pending.length >= (index === 0 ? batch : 1)) {
+        socket.write(pending.map((path, i) => `HTTP/1.1 200 OK\r\nContent-Length: ${path.length}\r\n${index === 0 ? extra(i) : ""}\r\n${path}`).join(""));
+        pending = [];
+      }
+    });
+  });
+  return { server, perConnection };
+}
+
+describe("HTTP/1.1 pipelining (opt-in)", () => {
+  it("sends several requests before the first answer and reads all answers from one packet", async () => {
+    const { server, perConnection } = batchingServer(4);
+    const s = await serve(server);
+    const c = client(4);
+    const paths = Array.from({ length: 8 }, (_, i) => `/p${i}`);
+    const bodies = await Promise.all(paths.map(async (p) => (await c.get(s.url(p))).text()));
+    expect(bodies).toEqual(paths);
+    expect(s.accepted).toBe(1);
+    expect(perConnection).toEqual([8]);
+  });
+
+  it("is off by default: the same server would never answer", async () => {
+    const { server } = batchingServer(2);
+    const s = await serve(server);
+    const c = new Client({ limits: { maxConnectionsPerHost: 1 }, timeout: { read: 200 } });
+    defer(() => c.close());
+    const results = await Promise.allSettled([c.get(s.url("/a")), c.get(s.url("/b"))]);
+    expect(results[0].status).toBe("rejected");
+  });
+
+  it("never pipelines a POST or anything behind a streamed body", async () => {
+    const order: string[] = [];
+    const s = await serve(httpServer((req, res) => {
+      order.push(`start ${req.method} ${req.url}`);
+      req.resume();
+      req.on("end", () => setTimeout(() => {
+        order.push(`end ${req.url}`);
+        res.end(req.url);
+      }, 20));
+    }));
+    const c = client(4);
+    async function* stream() {
+      yield Buffer.from("streamed");
+    }
+    await Promise.all([c.post(s.url("/post")), c.get(s.url("/get1")), c.put(s.url("/put"), { content: stream() }), c.get(s.url("/get2"))]);
+    // Each non-pipelinable request had the connection to itself.
+    expect(order.indexOf("end /post")).toBeLessThan(order.indexOf("start GET /get1"));
+    expect(order.indexOf("end /get1")).toBeLessThan(order.indexOf("start PUT /put"));
+    expect(order.indexOf("end /put")).toBeLessThan(order.indexOf("start GET /get2"));
+  });
+
+  it("requests behind a response with Connection: close are retried on a new connection", async () => {
+    const { server } = batchingServer(3, (i) => (i === 0 ? "Connection: close\r\n" : ""));
+    const s = await serve(server);
+    const c = client(3, 1);
+    const bodies = await Promise.all(["/1", "/2", "/3"].map(async (p) => (await c.get(s.url(p))).text()));
+    expect(bodies).toEqual(["/1", "/2", "/3"]);
+    expect(c.stats().totals.retried).toBe(2);
+  });
+
+  it("aborting one pipelined request fails it alone; the others are retried and succeed", async () => {
+    const s = await serve(httpServer((req, res) => setTimeout(() => res.end(req.url), 50)));
+    const c = client(4, 1);
+    const ac = new AbortController();
+    const a = c.get(s.url("/a"));
+    const b = c.get(s.url("/b"), { signal: ac.signal });
+    const d = c.get(s.url("/d"));
+    await sleep(10);
+    ac.abort();
+    await expect(b).rejects.toBeInstanceOf(AbortError);
+    expect(await (await a).text()).toBe("/a");
+    expect(await (await d).text()).toBe("/d");
+    expect(c.stats()).toMatchObject({ active: 0, queued: 0 });
+  });
+
+  it("keeps order over many requests against Node's own server", async () => {
+    const s = await serve(httpServer((req, res) => res.end(`body of ${req.url}`)));
+    const c = client(8, 2);
+    const paths = Array.from({ length: 300 }, (_, i) => `/r${i}`);
+    const bodies = await Promise.all(paths.map(async (p) => (await c.get(s.url(p))).text()));
+    expect(bodies).toEqual(paths.map((p) => `body of ${p}`));
+    expect(s.accepted).toBe(2);
+  });
+});
