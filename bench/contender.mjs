@@ -3,14 +3,15 @@
  * JavaScript on purpose: a TypeScript loader would add its own memory and start-up
  * time to every contender's figures.
  *
- *   node bench/contender.mjs <wirepool|undici|node:http> <origin> <method> <path> <inflight> <connections> <bodySize> <seconds> <warmup>
+ *   node bench/contender.mjs <wirepool|undici|node:http> <origin> <method> <path> <inflight> <connections> <bodySize> <seconds> <warmup> [pipelining]
  *
  * Runs `inflight` loops that each send a request and read the whole body into
  * memory, warms up, then counts completed requests for `seconds`. Prints one JSON line.
  */
 import http from "node:http";
 
-const [name, origin, method, path, inflightArg, connectionsArg, bodySizeArg, secondsArg, warmupArg] = process.argv.slice(2);
+const [name, origin, method, path, inflightArg, connectionsArg, bodySizeArg, secondsArg, warmupArg, pipeliningArg = "1"] = process.argv.slice(2);
+const pipelining = Number(pipeliningArg);
 const inflight = Number(inflightArg);
 const connections = Number(connectionsArg);
 const payload = Buffer.alloc(Number(bodySizeArg), "p");
@@ -23,10 +24,12 @@ function ok(status) {
 // Each contender loads only its own library: merely importing undici (its wasm parser and
 // everything around it) made wirepool's large-body runs in the same process twice as slow.
 async function wirepool() {
-  const { Client } = await import("../dist/index.js");
+  const { Client, HTTPTransport } = await import("../dist/index.js");
+  const limits = { maxConnections: connections, maxConnectionsPerHost: connections, maxKeepAliveConnections: connections };
   const client = new Client({
-    limits: { maxConnections: connections, maxConnectionsPerHost: connections, maxKeepAliveConnections: connections },
+    limits,
     timeout: 30_000,
+    ...(pipelining > 1 ? { transport: new HTTPTransport({ limits, pipelining }) } : {}),
   });
   const send =
     method === "GET"
@@ -45,7 +48,7 @@ async function wirepool() {
 
 async function undici() {
   const { Pool } = await import("undici");
-  const pool = new Pool(origin, { connections, pipelining: 1 });
+  const pool = new Pool(origin, { connections, pipelining });
   const send = async () => {
     const { statusCode, body } = await pool.request(method === "GET" ? { path, method } : { path, method, body: payload });
     ok(statusCode);

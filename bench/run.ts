@@ -14,7 +14,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { CONTENDERS, type ContenderName, type ContenderResult, SCENARIOS, type Scenario } from "./scenarios.js";
+import { CONTENDERS, type ContenderName, type ContenderResult, runs, SCENARIOS, type Scenario } from "./scenarios.js";
 import { startServer } from "./server.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -39,8 +39,8 @@ const median = (xs: number[]): number => {
 
 function runContender(name: ContenderName, scenario: Scenario, origin: string): Promise<ContenderResult> {
   return new Promise((resolve, reject) => {
-    const { method, path: target, inflight, connections, bodySize } = scenario;
-    const argv = [name, origin, method, target, inflight, connections, bodySize, seconds, warmup].map(String);
+    const { method, path: target, inflight, connections, bodySize, pipelining } = scenario;
+    const argv = [name, origin, method, target, inflight, connections, bodySize, seconds, warmup, pipelining].map(String);
     const child = spawn(process.execPath, [path.join(here, "contender.mjs"), ...argv], {
       cwd: root,
       stdio: ["ignore", "pipe", "inherit"],
@@ -73,6 +73,7 @@ try {
   for (let round = 0; round < rounds; round++) {
     for (const scenario of scenarios) {
       for (const name of CONTENDERS) {
+        if (!runs(name, scenario)) continue;
         const r = await runContender(name, scenario, server.origin);
         ((raw[scenario.name] ??= { wirepool: [], undici: [], "node:http": [] })[name]).push(r);
         process.stderr.write(`round ${round + 1} ${scenario.name.padEnd(5)} ${name.padEnd(10)} ${throughput(scenario, r).toFixed(0).padStart(8)} ${scenario.unit}${r.errors ? `  ${r.errors} errors` : ""}\n`);
@@ -94,9 +95,11 @@ const json: Record<string, unknown> = { date: new Date().toISOString(), server: 
 rows.push(`| scenario | unit | wirepool | undici | node:http | wirepool / undici | node:http / undici |`);
 rows.push(`|---|---|---:|---:|---:|---:|---:|`);
 for (const scenario of scenarios) {
-  const m = Object.fromEntries(CONTENDERS.map((c) => [c, median(raw[scenario.name]![c].map((r) => throughput(scenario, r)))])) as Record<ContenderName, number>;
+  const m = Object.fromEntries(CONTENDERS.map((c) => [c, runs(c, scenario) ? median(raw[scenario.name]![c].map((r) => throughput(scenario, r))) : NaN])) as Record<ContenderName, number>;
   const errors = CONTENDERS.reduce((n, c) => n + raw[scenario.name]![c].reduce((e, r) => e + r.errors, 0), 0);
-  rows.push(`| ${scenario.name} | ${scenario.unit} | ${m.wirepool.toFixed(0)} | ${m.undici.toFixed(0)} | ${m["node:http"].toFixed(0)} | **${(m.wirepool / m.undici).toFixed(2)}** | ${(m["node:http"] / m.undici).toFixed(2)} |${errors ? ` (${errors} errors)` : ""}`);
+  const cell = (x: number, digits = 0): string => (Number.isNaN(x) ? "n/a" : x.toFixed(digits));
+  const label = scenario.pipelining > 1 ? `${scenario.name} (x${scenario.pipelining}, not a target)` : scenario.name;
+  rows.push(`| ${label} | ${scenario.unit} | ${cell(m.wirepool)} | ${cell(m.undici)} | ${cell(m["node:http"])} | **${cell(m.wirepool / m.undici, 2)}** | ${cell(m["node:http"] / m.undici, 2)} |${errors ? ` (${errors} errors)` : ""}`);
   (json.scenarios as Record<string, unknown>)[scenario.name] = { medians: m, raw: raw[scenario.name] };
 }
 const rss = raw.conc ? (Object.fromEntries(CONTENDERS.map((c) => [c, median(raw.conc![c].map((r) => r.maxRssMB))])) as Record<ContenderName, number>) : undefined;
