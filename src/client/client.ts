@@ -9,6 +9,7 @@
  */
 import { HTTPError, RequestError, TooManyRedirects } from "../errors.js";
 import { Headers, type HeadersInit } from "../http/headers.js";
+import { PreparedHeaders } from "../http/serializer.js";
 import type { LimitsInit } from "../pool/limits.js";
 import type { PoolStats } from "../pool/pool.js";
 import { HTTPTransport } from "../transport/http-transport.js";
@@ -76,6 +77,8 @@ export class Client {
   private readonly transport: Transport;
   private readonly mounts: { pattern: MountPattern; transport: Transport }[];
   private closed = false;
+  /** The default headers validated and serialized once, when nothing makes that unsafe. */
+  private readonly preparedDefaults: PreparedHeaders | undefined;
 
   constructor(options: ClientOptions = {}) {
     this.baseURL = parseBaseURL(options.baseURL);
@@ -89,6 +92,9 @@ export class Client {
     this.auth = options.auth;
     this.hooks = { request: [...(options.eventHooks?.request ?? [])], response: [...(options.eventHooks?.response ?? [])] };
     this.transport = options.transport ?? new HTTPTransport({ limits: options.limits });
+    // Host and framing headers are written by the serializer itself, so defaults holding them cannot be pre-serialized.
+    const computed = ["host", "content-length", "transfer-encoding"].some((name) => this.headers.has(name));
+    this.preparedDefaults = computed ? undefined : PreparedHeaders.from(this.headers);
     this.mounts = Object.entries(options.mounts ?? {})
       .map(([key, transport]) => ({ pattern: parseMount(key), transport }))
       .sort((a, b) => b.pattern.specificity - a.pattern.specificity);
@@ -103,7 +109,12 @@ export class Client {
       for (let i = 0; i < given.size; i++) headers.set(given.nameAt(i), given.valueAt(i));
     }
     const init = { headers, params: options.params, content: options.content, json: options.json, form: options.form, [ADOPT_HEADERS]: true };
+    // Taken before the Request adds anything (a json or form content type), which must invalidate it.
+    const revision = headers.revision;
     const request = new Request(method, merged, init);
+    if (options.headers === undefined && this.preparedDefaults !== undefined) {
+      request.prepared = { text: this.preparedDefaults, revision };
+    }
     request.extensions = { timeout: resolveTimeouts(options.timeout, this.timeouts), signal: options.signal };
     return request;
   }

@@ -14,6 +14,8 @@ export class Headers implements Iterable<[string, string]> {
   /** The same names in lower case, for lookups. */
   private keys: string[] = [];
   private values: string[] = [];
+  /** Bumped by every change, so a serialized form can tell it is still current. */
+  private changes = 0;
 
   constructor(init?: HeadersInit) {
     if (init === undefined) return;
@@ -52,6 +54,11 @@ export class Headers implements Iterable<[string, string]> {
     return this.names.length;
   }
 
+  /** A number that changes whenever the fields do. */
+  get revision(): number {
+    return this.changes;
+  }
+
   /** The i-th field's name as given (0 <= i < size): index loops avoid an iterator and a pair per field. */
   nameAt(i: number): string {
     return this.names[i]!;
@@ -88,6 +95,7 @@ export class Headers implements Iterable<[string, string]> {
   }
 
   append(name: string, value: string | number): this {
+    this.changes++;
     this.names.push(name);
     this.keys.push(name.toLowerCase());
     this.values.push(String(value));
@@ -96,6 +104,7 @@ export class Headers implements Iterable<[string, string]> {
 
   /** Replaces every value of `name` with one value, keeping the position of the first. */
   set(name: string, value: string | number): this {
+    this.changes++;
     const key = name.toLowerCase();
     const first = this.keys.indexOf(key);
     if (first === -1) return this.append(name, value);
@@ -106,6 +115,7 @@ export class Headers implements Iterable<[string, string]> {
   }
 
   delete(name: string): this {
+    this.changes++;
     this.removeFrom(name.toLowerCase(), 0);
     return this;
   }

@@ -5,6 +5,7 @@
  */
 import { ConnectError, ConnectTimeout, HTTPError } from "../errors.js";
 import { type BodyLength, chooseFraming } from "../http/framing.js";
+import { Headers } from "../http/headers.js";
 import { serializeRequestHead } from "../http/serializer.js";
 import type { TlsOptions } from "../net/connection.js";
 import { originOf } from "../net/origin.js";
@@ -37,6 +38,7 @@ export interface HTTPTransportOptions {
 export const DEFAULT_TIMEOUTS: Timeouts = { connect: 5000, read: 5000, write: 5000, pool: 5000 };
 
 const NONE: BodyLength = { kind: "none" };
+const NO_HEADERS = new Headers();
 const UNKNOWN: BodyLength = { kind: "unknown" };
 
 export class HTTPTransport implements Transport {
@@ -61,7 +63,9 @@ export class HTTPTransport implements Transport {
       const origin = originOf(url);
       const length: BodyLength = body.kind === "none" ? NONE : body.kind === "bytes" ? { kind: "known", length: body.bytes.length } : UNKNOWN;
       const framing = chooseFraming(method, length, headers);
-      const head = serializeRequestHead({ method, target: url.pathname + url.search, host: url.host, headers, framing });
+      // The Client's default headers, untouched since it built the request, were validated and serialized once.
+      const prepared = request.prepared !== undefined && request.prepared.revision === headers.revision ? request.prepared.text : undefined;
+      const head = serializeRequestHead({ method, target: url.pathname + url.search, host: url.host, headers: prepared ? NO_HEADERS : headers, framing, prepared });
       const wireBody = body.kind === "none" ? null : body.kind === "bytes" ? body.bytes : body.stream;
       const options = { timeouts: request.extensions.timeout ?? DEFAULT_TIMEOUTS, signal: request.extensions.signal };
       const startedAt = performance.now();

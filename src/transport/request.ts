@@ -5,6 +5,7 @@
 import type { Readable } from "node:stream";
 import { InvalidURL, type RequestInfo } from "../errors.js";
 import { Headers, type HeadersInit } from "../http/headers.js";
+import type { PreparedHeaders } from "../http/serializer.js";
 import type { Timeouts } from "../pool/pool.js";
 
 export type Content = string | Uint8Array | AsyncIterable<Uint8Array | string> | Readable | ReadableStream<Uint8Array>;
@@ -42,6 +43,16 @@ const NO_BODY: RequestBody = { kind: "none" };
  * the caller built for this request alone, so the Request may keep it instead of copying.
  */
 export const ADOPT_HEADERS = Symbol("wirepool.adoptHeaders");
+
+/**
+ * For the Client and HTTPTransport only: the request's headers serialized and
+ * validated ahead of time (the Client's defaults), valid while `headers.revision`
+ * still equals `revision`, i.e. until anyone (a hook, an auth function) changes them.
+ */
+export interface PreparedFields {
+  readonly text: PreparedHeaders;
+  readonly revision: number;
+}
 const utf8 = new TextEncoder();
 
 export class Request implements RequestInfo {
@@ -50,6 +61,8 @@ export class Request implements RequestInfo {
   readonly headers: Headers;
   readonly body: RequestBody;
   extensions: RequestExtensions = {};
+  /** See PreparedFields. */
+  prepared: PreparedFields | undefined;
 
   constructor(method: string, url: string | URL, init: RequestInit = {}) {
     this.method = method.toUpperCase();
@@ -77,6 +90,8 @@ export class Request implements RequestInfo {
     r.headers = changes.headers ?? new Headers(this.headers);
     r.body = changes.body ?? this.body;
     r.extensions = { ...this.extensions };
+    // A copy's revision restarts at 0, so a prepared form could not tell it apart from changed headers.
+    r.prepared = undefined;
     return r as Request;
   }
 

@@ -377,6 +377,18 @@ describe("auth, hooks, mounts and MockTransport", () => {
     expect(seen).toEqual(["> GET /a", "< 200", "> POST /b", "< 200"]);
   });
 
+  it("headers changed by a hook after the request was built are sent as changed", async () => {
+    const s = await serve(echo());
+    const c = client({
+      headers: { "X-Default": "d" },
+      eventHooks: { request: [(req) => void (req.headers.set("X-Hooked", "1"), req.headers.delete("X-Default"))] },
+    });
+    const body = (await (await c.get(s.url())).json()) as Echo;
+    expect(body.headers["x-hooked"]).toBe("1");
+    expect(body.headers["x-default"]).toBeUndefined();
+    expect(body.headers["user-agent"]).toBe(`wirepool/${VERSION}`);
+  });
+
   it("MockTransport answers without a network, sync or async", async () => {
     const c = client({
       baseURL: "https://api.test",
