@@ -37,7 +37,8 @@ export interface RequestHead {
   readonly target: string;
   /** The Host header value (URL.host: port only when not the default, IPv6 in brackets). */
   readonly host: string;
-  readonly headers: Headers;
+  /** The request's own fields; may be left out when `prepared` holds them all. */
+  readonly headers?: Headers | undefined;
   readonly framing: Framing;
   /** Lines appended after `headers`; must not repeat a name present there. */
   readonly prepared?: PreparedHeaders | undefined;
@@ -69,13 +70,13 @@ export function serializeRequestHead(head: RequestHead): string {
   const { method, target, headers } = head;
   if (!isToken(method)) throw new LocalProtocolError(`invalid method: ${JSON.stringify(method)}`);
   if (!isRequestTarget(target)) throw new LocalProtocolError(`invalid request target: ${JSON.stringify(target)}`);
-  const host = headers.get("host") ?? head.host;
+  const host = headers?.get("host") ?? head.host;
   if (host.length === 0 || !isFieldValue(host) || host.includes(" ")) {
     throw new LocalProtocolError(`invalid Host: ${JSON.stringify(host)}`);
   }
 
   let out = `${method} ${target} HTTP/1.1\r\nHost: ${host}\r\n`;
-  for (let i = 0; i < headers.size; i++) {
+  for (let i = 0; headers !== undefined && i < headers.size; i++) {
     const name = headers.nameAt(i);
     if (!isComputed(name)) out += headerLine(name, headers.valueAt(i));
   }

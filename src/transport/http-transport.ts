@@ -5,8 +5,7 @@
  */
 import { ConnectError, ConnectTimeout, HTTPError } from "../errors.js";
 import { type BodyLength, chooseFraming } from "../http/framing.js";
-import { Headers } from "../http/headers.js";
-import { serializeRequestHead } from "../http/serializer.js";
+import { PreparedHeaders, serializeRequestHead } from "../http/serializer.js";
 import type { TlsOptions } from "../net/connection.js";
 import { originOf } from "../net/origin.js";
 import type { PoolListener } from "../pool/events.js";
@@ -35,10 +34,18 @@ export interface HTTPTransportOptions {
   pipelining?: number | undefined;
 }
 
+/**
+ * Validates and serializes a client's default headers once, for reuse by every
+ * request that leaves them untouched (see Request.prepared). Lives here so that the
+ * Client needs no import of the wire layer of its own: each import costs start-up time.
+ */
+export function prepareHeaders(headers: Iterable<readonly [string, string]>): PreparedHeaders {
+  return PreparedHeaders.from(headers);
+}
+
 export const DEFAULT_TIMEOUTS: Timeouts = { connect: 5000, read: 5000, write: 5000, pool: 5000 };
 
 const NONE: BodyLength = { kind: "none" };
-const NO_HEADERS = new Headers();
 const UNKNOWN: BodyLength = { kind: "unknown" };
 
 export class HTTPTransport implements Transport {
@@ -65,7 +72,7 @@ export class HTTPTransport implements Transport {
       const framing = chooseFraming(method, length, headers);
       // The Client's default headers, untouched since it built the request, were validated and serialized once.
       const prepared = request.prepared !== undefined && request.prepared.revision === headers.revision ? request.prepared.text : undefined;
-      const head = serializeRequestHead({ method, target: url.pathname + url.search, host: url.host, headers: prepared ? NO_HEADERS : headers, framing, prepared });
+      const head = serializeRequestHead({ method, target: url.pathname + url.search, host: url.host, headers: prepared ? undefined : headers, framing, prepared });
       const wireBody = body.kind === "none" ? null : body.kind === "bytes" ? body.bytes : body.stream;
       const options = { timeouts: request.extensions.timeout ?? DEFAULT_TIMEOUTS, signal: request.extensions.signal };
       const startedAt = performance.now();
