@@ -21,6 +21,8 @@
  */
 import {
   AbortError,
+  ConnectError,
+  ConnectTimeout,
   PoolTimeout,
   type RequestError,
   TransportError,
@@ -60,7 +62,22 @@ export interface PoolOptions {
    * streamed body; new connections are opened first, up to the limits.
    */
   readonly pipelining?: number | undefined;
+  /** How many times a request tries another new connection when one could not be opened. Default 0. */
+  readonly connectRetries?: number | undefined;
 }
+
+/**
+ * What the pool's caller makes of the outcome: the value the request's promise
+ * resolves with (HTTPTransport builds its Response here, so it needs no async
+ * layer of its own), and a look at every error before it is thrown (to name the request).
+ */
+export interface PoolCaller<T> {
+  respond(response: IncomingResponse): T;
+  failing(error: unknown): void;
+}
+
+/** The caller that wants the response head and body as they come. */
+const AS_IS: PoolCaller<IncomingResponse> = { respond: (response) => response, failing() {} };
 
 export interface PoolRequestOptions {
   readonly timeouts: Timeouts;
@@ -100,6 +117,8 @@ class Job implements ExchangeHandler {
   deadline = Infinity;
   /** Listens to the caller's AbortSignal, from the queue until the response head. */
   onAbort: (() => void) | undefined;
+  /** Connections that failed to open for it so far (see PoolOptions.connectRetries). */
+  connectFailures = 0;
 
   constructor(
     readonly pool: ConnectionPool,
@@ -108,9 +127,19 @@ class Job implements ExchangeHandler {
     readonly options: PoolRequestOptions,
     /** The body can be sent again: a condition of the one safe retry. */
     readonly replayable: boolean,
-    readonly resolve: (response: IncomingResponse) => void,
-    readonly reject: (error: unknown) => void,
+    readonly caller: PoolCaller<unknown>,
+    private readonly settle: (value: unknown) => void,
+    private readonly fail: (error: unknown) => void,
   ) {}
+
+  resolve(response: IncomingResponse): void {
+    this.settle(this.caller.respond(response));
+  }
+
+  reject(error: unknown): void {
+    this.caller.failing(error);
+    this.fail(error);
+  }
 
   onResponse(response: IncomingResponse): void {
     this.pool.succeeded(this, response);
@@ -160,10 +189,16 @@ export class ConnectionPool implements ConnectionOwner {
    * idempotent method, is a request that died on a reused connection before any
    * response byte arrived retried, once, on a new connection.
    */
-  request(origin: Origin, request: OutgoingRequest, options: PoolRequestOptions, replayable: boolean): Promise<IncomingResponse> {
-    if (this.closing) return Promise.reject(new TransportError("the connection pool is closed", { origin: origin.key }));
+  request(origin: Origin, request: OutgoingRequest, options: PoolRequestOptions, replayable: boolean): Promise<IncomingResponse>;
+  request<T>(origin: Origin, request: OutgoingRequest, options: PoolRequestOptions, replayable: boolean, caller: PoolCaller<T>): Promise<T>;
+  request(origin: Origin, request: OutgoingRequest, options: PoolRequestOptions, replayable: boolean, caller: PoolCaller<unknown> = AS_IS): Promise<unknown> {
+    if (this.closing) {
+      const error = new TransportError("the connection pool is closed", { origin: origin.key });
+      caller.failing(error);
+      return Promise.reject(error);
+    }
     this.totals.requests++;
-    return new Promise<IncomingResponse>((resolve, reject) => this.dispatch(new Job(this, origin, request, options, replayable, resolve, reject)));
+    return new Promise((resolve, reject) => this.dispatch(new Job(this, origin, request, options, replayable, caller, resolve, reject)));
   }
 
   stats(): PoolStats {
@@ -232,7 +267,14 @@ export class ConnectionPool implements ConnectionOwner {
     if (conn.state === "connecting") {
       conn.ready.then(
         () => this.begin(job, conn),
-        (err: unknown) => this.finish(job, () => job.reject(err)),
+        (err: unknown) => {
+          // Nothing was sent on a connection that never opened, so any request may try again.
+          if ((err instanceof ConnectError || err instanceof ConnectTimeout) && job.connectFailures++ < (this.options.connectRetries ?? 0)) {
+            job.connection = undefined;
+            return this.dispatch(job);
+          }
+          this.finish(job, () => job.reject(err));
+        },
       );
     } else {
       this.begin(job, conn);

@@ -3,14 +3,14 @@
  * pooled connection (src/pool), and wraps the reply in a Response whose body
  * streams from the socket.
  */
-import { ConnectError, ConnectTimeout, HTTPError } from "../errors.js";
+import { HTTPError } from "../errors.js";
 import { type BodyLength, chooseFraming } from "../http/framing.js";
 import { PreparedHeaders, serializeRequestHead } from "../http/serializer.js";
-import type { TlsOptions } from "../net/connection.js";
+import type { IncomingResponse, TlsOptions } from "../net/connection.js";
 import { originOf } from "../net/origin.js";
 import type { PoolListener } from "../pool/events.js";
 import type { LimitsInit } from "../pool/limits.js";
-import { ConnectionPool, type PoolStats, type Timeouts } from "../pool/pool.js";
+import { ConnectionPool, type PoolCaller, type PoolStats, type Timeouts } from "../pool/pool.js";
 import type { Request } from "./request.js";
 import { Response } from "./response.js";
 import type { Transport } from "./transport.js";
@@ -43,6 +43,22 @@ export function prepareHeaders(headers: Iterable<readonly [string, string]>): Pr
   return PreparedHeaders.from(headers);
 }
 
+/** Builds the Response from the pool's answer, and names the request in every error. One per request. */
+class ResponseMaker implements PoolCaller<Response> {
+  private readonly startedAt = performance.now();
+
+  constructor(private readonly request: Request) {}
+
+  respond({ head, body }: IncomingResponse): Response {
+    const httpVersion = head.httpVersion === "1.1" ? "HTTP/1.1" : "HTTP/1.0";
+    return new Response(head.status, { rawHeaders: head.rawHeaders, reasonPhrase: head.reason, httpVersion, request: this.request }, body, this.startedAt);
+  }
+
+  failing(error: unknown): void {
+    if (error instanceof HTTPError) error.withContext({ request: this.request });
+  }
+}
+
 export const DEFAULT_TIMEOUTS: Timeouts = { connect: 5000, read: 5000, write: 5000, pool: 5000 };
 
 const NONE: BodyLength = { kind: "none" };
@@ -50,7 +66,6 @@ const UNKNOWN: BodyLength = { kind: "unknown" };
 
 export class HTTPTransport implements Transport {
   private readonly pool: ConnectionPool;
-  private readonly retries: number;
 
   constructor(options: HTTPTransportOptions = {}) {
     this.pool = new ConnectionPool({
@@ -60,11 +75,12 @@ export class HTTPTransport implements Transport {
       maxHeaderSize: options.maxHeaderSize,
       onEvent: options.trace,
       pipelining: options.pipelining,
+      connectRetries: options.retries,
     });
-    this.retries = options.retries ?? 0;
   }
 
-  async handleRequest(request: Request): Promise<Response> {
+  handleRequest(request: Request): Promise<Response> {
+    const caller = new ResponseMaker(request);
     try {
       const { method, url, headers, body } = request;
       const origin = originOf(url);
@@ -75,25 +91,10 @@ export class HTTPTransport implements Transport {
       const head = serializeRequestHead({ method, target: url.pathname + url.search, host: url.host, headers: prepared ? undefined : headers, framing, prepared });
       const wireBody = body.kind === "none" ? null : body.kind === "bytes" ? body.bytes : body.stream;
       const options = { timeouts: request.extensions.timeout ?? DEFAULT_TIMEOUTS, signal: request.extensions.signal };
-      const startedAt = performance.now();
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const { head: h, body: responseBody } = await this.pool.request(origin, { method, head, framing, body: wireBody }, options, request.replayable);
-          return new Response(
-            h.status,
-            { rawHeaders: h.rawHeaders, reasonPhrase: h.reason, httpVersion: `HTTP/${h.httpVersion}`, request },
-            responseBody,
-            startedAt,
-          );
-        } catch (err) {
-          // Nothing was sent on a connection that never opened, so even a stream body is intact.
-          if ((err instanceof ConnectError || err instanceof ConnectTimeout) && attempt < this.retries) continue;
-          throw err;
-        }
-      }
+      return this.pool.request(origin, { method, head, framing, body: wireBody }, options, request.replayable, caller);
     } catch (err) {
-      if (err instanceof HTTPError) err.withContext({ request });
-      throw err;
+      caller.failing(err);
+      return Promise.reject(err);
     }
   }
 
