@@ -12,12 +12,13 @@
  * changes (a request arrives, a connection goes idle or closes). Nothing else
  * hands out connections, so the limits hold by construction.
  *
- * A request's path: queue → assigned a connection (idle, or new and connecting) →
- * sends → response head → body read → the connection reports idle or closed →
- * `assign()` again. If the caller gives up at any point (abort, timeout), the
- * waiter leaves the queue, or the connection it holds is closed: either way the
- * books balance, because counts are derived from the sets above and the sets
- * change only through `connectionIdle` / `connectionClosed`.
+ * A request's path, as a Job: an idle connection at once, or the queue → assigned
+ * a connection (idle, new and connecting, or with pipelining a busy one) → sent →
+ * response head → body read → the connection reports idle or closed → `assign()`
+ * again. If the caller gives up at any point (abort, timeout), the job leaves the
+ * queue, or the connection it holds is closed: either way the books balance,
+ * because counts are derived from the sets above and the sets change only through
+ * `connectionIdle` / `connectionClosed`.
  */
 import {
   AbortError,
@@ -183,7 +184,8 @@ export class ConnectionPool implements ConnectionOwner {
 
   /**
    * Sends `request` to `origin` on a pooled connection and resolves with the
-   * response head; the connection returns to the pool when the body has been read.
+   * response head (or with what `caller` makes of it); the connection returns to
+   * the pool when the body has been read.
    *
    * `replayable` says the body can be sent again: only then, and only for an
    * idempotent method, is a request that died on a reused connection before any
@@ -237,7 +239,7 @@ export class ConnectionPool implements ConnectionOwner {
 
   private dispatch(job: Job): void {
     const { signal } = job.options;
-    if (signal?.aborted) return job.reject(abortError(signal, job.origin, "pool wait"));
+    if (signal?.aborted) return this.finish(job, () => job.reject(abortError(signal, job.origin, "pool wait")));
     // The common case needs no waiting: nobody is queued and an idle connection is at hand.
     if (this.queue.length === 0) {
       const conn = this.takeIdle(job.origin, job.retriedAt);
