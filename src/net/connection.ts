@@ -1,5 +1,6 @@
 /**
- * Connection: one socket, one response parser, one request at a time.
+ * Connection: one socket, one response parser, one request at a time (or, with
+ * opt-in pipelining, a few in flight whose responses are read in order).
  *
  *   connecting ──► idle ◄──► active
  *        │          │          │
@@ -11,9 +12,10 @@
  * response ended cleanly, both sides want to keep it, nothing followed the
  * response, and nothing arrived while it sat idle.
  *
- * Socket listeners are attached once per connection, not per request, and a
- * single timer per connection is refreshed for the connect, write and read
- * timeouts, so the per-request cost is one exchange object and one promise.
+ * Socket listeners are attached once per connection, not per request, a single
+ * timer per connection is refreshed for the connect, write and read timeouts, and
+ * each request reports to its ExchangeHandler: the per-request cost here is one
+ * Exchange object, no promise.
  */
 import { createRequire } from "node:module";
 import net from "node:net";
