@@ -119,3 +119,38 @@ describe("ResponseParser across responses", () => {
     parser.destroy();
   });
 });
+
+describe("ResponseParser, Content-Length bodies across chunks", () => {
+  it("hands body chunks on as they are and reports the bytes after the body (the next pipelined response)", () => {
+    const seen: string[] = [];
+    const parser = new ResponseParser({
+      onHead: (h) => seen.push(`head ${h.status}`),
+      onBody: (b) => seen.push(`body ${Buffer.from(b).toString()}`),
+      onEnd: () => seen.push("end"),
+    });
+    const first = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n";
+    const second = "HTTP/1.1 201 Created\r\nContent-Length: 3\r\n\r\nxyz";
+    parser.expect("GET");
+    expect(parser.feed(Buffer.from(first + "0123"))).toBe("body");
+    const middle = Buffer.from("45");
+    expect(parser.feed(middle)).toBe("body");
+    const last = Buffer.from("6789" + second);
+    expect(parser.feed(last)).toBe("done");
+    const leftover = parser.leftover;
+    expect(leftover).toBe(second.length);
+    parser.expect("GET");
+    expect(parser.feed(last.subarray(last.length - leftover))).toBe("done");
+    expect(parser.leftover).toBe(0);
+    expect(seen).toEqual(["head 200", "body 0123", "body 45", "body 6789", "end", "head 201", "body xyz", "end"]);
+    parser.destroy();
+  });
+
+  it("an EOF in the middle of such a body is still an error", () => {
+    const parser = new ResponseParser({ onHead() {}, onBody() {}, onEnd() {} });
+    parser.expect("GET");
+    parser.feed(Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01"));
+    parser.feed(Buffer.from("234"));
+    expect(() => parser.finish()).toThrow(RemoteProtocolError);
+    parser.destroy();
+  });
+});
