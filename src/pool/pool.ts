@@ -521,6 +521,14 @@ export class ConnectionPool implements ConnectionOwner {
       conn.close("expired");
       return;
     }
+    // The busy case, short: the oldest waiting request is for this origin, so assign() would hand
+    // it this connection anyway. Hand it over directly, without a stop on the idle stack.
+    const oldest = this.queue[0];
+    if (oldest !== undefined && oldest.origin === conn.origin && conn.createdAt >= oldest.retriedAt && !this.assigning) {
+      this.queue.shift();
+      this.assigned(oldest, conn);
+      return;
+    }
     let stack = this.idle.get(conn.origin.key);
     if (stack === undefined) this.idle.set(conn.origin.key, (stack = []));
     stack.push(conn);
