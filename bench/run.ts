@@ -1,8 +1,8 @@
 /**
  * The side-by-side benchmark: wirepool vs undici vs node:http, each contender in
  * a fresh process, in alternating rounds (A B C, A B C, ...) so that machine drift
- * falls on all of them alike. Prints medians and each one's ratio to undici
- * measured in the same run, and writes the raw figures as JSON.
+ * falls on all of them alike. Prints the median throughput of each, and the median
+ * of its per-round ratios to undici, and writes the raw figures as JSON.
  *
  *   npm run bench                 # 3 rounds x 3 s per cell, nginx if installed
  *   npm run bench -- --quick      # 1 round x 1 s, under a minute
@@ -98,9 +98,13 @@ for (const scenario of scenarios) {
   const m = Object.fromEntries(CONTENDERS.map((c) => [c, runs(c, scenario) ? median(raw[scenario.name]![c].map((r) => throughput(scenario, r))) : NaN])) as Record<ContenderName, number>;
   const errors = CONTENDERS.reduce((n, c) => n + raw[scenario.name]![c].reduce((e, r) => e + r.errors, 0), 0);
   const cell = (x: number, digits = 0): string => (Number.isNaN(x) ? "n/a" : x.toFixed(digits));
+  // Ratios pair each contender with undici round by round (the rounds alternate so that drift
+  // hits both alike), then take the median of those ratios.
+  const ratio = (c: ContenderName): number =>
+    runs(c, scenario) ? median(raw[scenario.name]![c].map((r, i) => throughput(scenario, r) / throughput(scenario, raw[scenario.name]!.undici[i]!))) : NaN;
   const label = scenario.pipelining > 1 ? `${scenario.name} (x${scenario.pipelining}, not a target)` : scenario.name;
-  rows.push(`| ${label} | ${scenario.unit} | ${cell(m.wirepool)} | ${cell(m.undici)} | ${cell(m["node:http"])} | **${cell(m.wirepool / m.undici, 2)}** | ${cell(m["node:http"] / m.undici, 2)} |${errors ? ` (${errors} errors)` : ""}`);
-  (json.scenarios as Record<string, unknown>)[scenario.name] = { medians: m, raw: raw[scenario.name] };
+  rows.push(`| ${label} | ${scenario.unit} | ${cell(m.wirepool)} | ${cell(m.undici)} | ${cell(m["node:http"])} | **${cell(ratio("wirepool"), 2)}** | ${cell(ratio("node:http"), 2)} |${errors ? ` (${errors} errors)` : ""}`);
+  (json.scenarios as Record<string, unknown>)[scenario.name] = { medians: m, ratios: { wirepool: ratio("wirepool"), "node:http": ratio("node:http") }, raw: raw[scenario.name] };
 }
 const rss = raw.conc ? (Object.fromEntries(CONTENDERS.map((c) => [c, median(raw.conc![c].map((r) => r.maxRssMB))])) as Record<ContenderName, number>) : undefined;
 if (rss) rows.push(`| peak RSS in conc | MB | ${rss.wirepool.toFixed(0)} | ${rss.undici.toFixed(0)} | ${rss["node:http"].toFixed(0)} | ${(rss.wirepool / rss.undici).toFixed(2)} | ${(rss["node:http"] / rss.undici).toFixed(2)} |`);
