@@ -427,22 +427,18 @@ export class ConnectionPool implements ConnectionOwner {
     }
   }
 
-  /** The most recently used idle connection to `origin` opened at or after `openedSince`. */
+  /**
+   * The most recently used idle connection to `origin` that was opened at or after
+   * `openedSince` (a retry must not land on a connection as old as the one that
+   * failed). Dead or expired ones met on the way are closed.
+   */
   private takeIdle(origin: Origin, openedSince = -1): Connection | undefined {
     const stack = this.idle.get(origin.key);
     if (stack === undefined) return undefined;
-    while (stack.length > 0) {
-      if (stack[stack.length - 1]!.createdAt < openedSince) {
-        // Older connections are not for a retry; look for a newer one below the top, if any.
-        const i = stack.findLastIndex((c) => c.createdAt >= openedSince);
-        if (i === -1) return undefined;
-        const [conn] = stack.splice(i, 1);
-        this.idleCount--;
-        if (conn!.isUsable() && !this.expired(conn!, performance.now())) return conn;
-        conn!.close(conn!.isUsable() ? "expired" : "server closed");
-        continue;
-      }
-      const conn = stack.pop()!;
+    for (let i = stack.length - 1; i >= 0; i--) {
+      const conn = stack[i]!;
+      if (conn.createdAt < openedSince) continue;
+      stack.splice(i, 1); // the top, unless a retry skipped older ones
       this.idleCount--;
       if (conn.isUsable() && !this.expired(conn, performance.now())) return conn;
       conn.close(conn.isUsable() ? "expired" : "server closed");

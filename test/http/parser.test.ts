@@ -63,14 +63,20 @@ describe("ResponseParser fixtures", () => {
   }
 });
 
+/** A parser that writes down what it reports, one line per event. */
+function recording(): { parser: ResponseParser; seen: string[] } {
+  const seen: string[] = [];
+  const parser = new ResponseParser({
+    onHead: (h) => seen.push(`head ${h.status}`),
+    onBody: (b) => seen.push(`body ${Buffer.from(b).toString()}`),
+    onEnd: () => seen.push("end"),
+  });
+  return { parser, seen };
+}
+
 describe("ResponseParser across responses", () => {
   it("parses one response after another on the same parser", () => {
-    const seen: string[] = [];
-    const parser = new ResponseParser({
-      onHead: (h) => seen.push(`head ${h.status}`),
-      onBody: (b) => seen.push(`body ${Buffer.from(b).toString()}`),
-      onEnd: () => seen.push("end"),
-    });
+    const { parser, seen } = recording();
     for (const [method, raw] of [
       ["GET", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na"],
       ["HEAD", "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n"],
@@ -122,12 +128,7 @@ describe("ResponseParser across responses", () => {
 
 describe("ResponseParser, Content-Length bodies across chunks", () => {
   it("hands body chunks on as they are and reports the bytes after the body (the next pipelined response)", () => {
-    const seen: string[] = [];
-    const parser = new ResponseParser({
-      onHead: (h) => seen.push(`head ${h.status}`),
-      onBody: (b) => seen.push(`body ${Buffer.from(b).toString()}`),
-      onEnd: () => seen.push("end"),
-    });
+    const { parser, seen } = recording();
     const first = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n";
     const second = "HTTP/1.1 201 Created\r\nContent-Length: 3\r\n\r\nxyz";
     parser.expect("GET");
