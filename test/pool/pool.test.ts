@@ -367,3 +367,35 @@ describe("aborting in each phase leaves nothing behind", () => {
     await expectClean(p, s);
   });
 });
+
+describe("observability", () => {
+  it("reports each step to onEvent and on diagnostics_channel wirepool:* channels", async () => {
+    const diagnostics = await import("node:diagnostics_channel");
+    const s = await serve(hello());
+    const events: string[] = [];
+    const published: string[] = [];
+    const onOpened = (message: unknown): void => void published.push((message as PoolEvent).type);
+    diagnostics.subscribe("wirepool:connection:opened", onOpened);
+    try {
+      const p = pool({ limits: { maxConnections: 1 }, onEvent: (e) => events.push(e.type) });
+      await Promise.all([send(p, "GET", s.url("/1")), send(p, "GET", s.url("/2"))]);
+      await p.close();
+      expect(events).toEqual([
+        "request:queued",
+        "connection:opened",
+        "request:assigned",
+        "request:queued",
+        "request:finished",
+        "connection:idle",
+        "request:assigned",
+        "connection:reused",
+        "request:finished",
+        "connection:idle",
+        "connection:closed",
+      ]);
+      expect(published).toEqual(["connection:opened"]);
+    } finally {
+      diagnostics.unsubscribe("wirepool:connection:opened", onOpened);
+    }
+  });
+});
