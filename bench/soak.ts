@@ -21,7 +21,7 @@ const TOTAL = Math.round(200_000 * scale);
 const CANCEL_TOTAL = Math.round(10_000 * scale);
 const IN_FLIGHT = 64;
 const PAUSES = 3;
-const PAUSE_MS = 1300; // longer than nginx's keepalive_timeout of 1 s
+const PAUSE_MS = 1200; // at least this long: more than nginx's keepalive_timeout of 1 s
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const rssMB = (): number => {
   gc();
@@ -45,7 +45,11 @@ try {
   let ok = 0;
   let errors = 0;
   let pauseUntil = 0;
-  const pauseAt = new Set(Array.from({ length: PAUSES }, (_, i) => Math.round((TOTAL * (i + 1)) / (PAUSES + 1))));
+  // Pauses at random points after warm-up, each longer than nginx's keep-alive timeout, so that
+  // idle connections are closed by the server while the pool still holds them.
+  const pauseAt = new Set<number>();
+  while (pauseAt.size < PAUSES) pauseAt.add(Math.round(TOTAL * (0.3 + 0.65 * Math.random())));
+  const pauseMs = (): number => PAUSE_MS + Math.random() * 500;
   // Long enough for the JIT and V8's heap sizing to settle, so what grows after it is what leaks.
   const warmup = Math.max(Math.round(TOTAL * 0.25), Math.min(10_000, Math.round(TOTAL / 2)));
   let rssAfterWarmup = 0;
@@ -58,7 +62,7 @@ try {
       for (;;) {
         const n = sent++;
         if (n >= TOTAL) return;
-        if (pauseAt.has(n)) pauseUntil = performance.now() + PAUSE_MS;
+        if (pauseAt.has(n)) pauseUntil = performance.now() + pauseMs();
         const wait = pauseUntil - performance.now();
         if (wait > 0) await sleep(wait);
         try {
@@ -80,7 +84,7 @@ try {
   const rssEnd = rssMB();
   const heapEnd = heapMB();
   const stats = client.stats();
-  rows.push(["requests", `${TOTAL} over ${urls.length} origins, ${IN_FLIGHT} in flight, ${PAUSES} pauses of ${PAUSE_MS} ms`]);
+  rows.push(["requests", `${TOTAL} over ${urls.length} origins, ${IN_FLIGHT} in flight, ${PAUSES} pauses of ${PAUSE_MS}-${PAUSE_MS + 500} ms at random points`]);
   rows.push(["succeeded / errors", `${ok} / ${errors}`]);
   rows.push(["time", `${seconds.toFixed(1)} s (${Math.round(TOTAL / seconds)} req/s including pauses)`]);
   rows.push(["connections opened / reused", `${stats.totals.opened} / ${stats.totals.reused} (nginx closes each after 100 requests)`]);
