@@ -18,7 +18,7 @@
  * Exchange object, no promise.
  */
 import { createRequire } from "node:module";
-import net from "node:net";
+import type net from "node:net";
 import type tlsModule from "node:tls";
 import {
   ConnectError,
@@ -169,9 +169,13 @@ function withContext(error: Error, origin: string, phase: Phase): void {
   if (typeof e.withContext === "function") e.withContext({ origin, phase });
 }
 
-// node:tls (and the crypto it pulls in) costs a few ms to load: only https connections pay for it.
+// node:net costs about 2 ms to import and node:tls (with the crypto it pulls in) more: they are
+// loaded by the first connection that needs them, so that importing wirepool stays cheap.
+const require = createRequire(import.meta.url);
+let netModule: typeof net | undefined;
 let tls: typeof tlsModule | undefined;
-const loadTls = (): typeof tlsModule => (tls ??= createRequire(import.meta.url)("node:tls") as typeof tlsModule);
+const loadNet = (): typeof net => (netModule ??= require("node:net") as typeof net);
+const loadTls = (): typeof tlsModule => (tls ??= require("node:tls") as typeof tlsModule);
 
 export class Connection implements BodySource {
   readonly id = nextId++;
@@ -221,12 +225,12 @@ export class Connection implements BodySource {
       this.socket = loadTls().connect({
         ...where,
         ...t,
-        servername: t.servername ?? (net.isIP(origin.hostname) === 0 ? origin.hostname : undefined),
+        servername: t.servername ?? (loadNet().isIP(origin.hostname) === 0 ? origin.hostname : undefined),
         ALPNProtocols: ["http/1.1"],
       });
       this.socket.once("secureConnect", () => this.onConnect());
     } else {
-      this.socket = net.connect(where);
+      this.socket = loadNet().connect(where);
       this.socket.once("connect", () => this.onConnect());
     }
     this.socket.setNoDelay(true);

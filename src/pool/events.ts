@@ -4,7 +4,8 @@
  * named `wirepool:<type>` (e.g. `wirepool:connection:closed`), so tools can watch
  * a pool they did not create. Nothing is built when nobody listens.
  */
-import diagnostics from "node:diagnostics_channel";
+import type diagnostics from "node:diagnostics_channel";
+import { createRequire } from "node:module";
 import type { CloseReason } from "../net/connection.js";
 
 export type PoolEvent =
@@ -29,19 +30,30 @@ const TYPES: PoolEventType[] = [
   "request:finished",
 ];
 
-export const channels = Object.fromEntries(TYPES.map((t) => [t, diagnostics.channel(`wirepool:${t}`)])) as Record<PoolEventType, diagnostics.Channel>;
+type Channels = Record<PoolEventType, diagnostics.Channel>;
+let channels: Channels | undefined;
+
+/** The channels, made when the first pool is; importing node:diagnostics_channel costs about 1 ms of start-up. */
+function openChannels(): Channels {
+  const dc = createRequire(import.meta.url)("node:diagnostics_channel") as typeof diagnostics;
+  return Object.fromEntries(TYPES.map((t) => [t, dc.channel(`wirepool:${t}`)])) as Channels;
+}
 
 export class EventSink {
-  constructor(private readonly listener: PoolListener | undefined) {}
+  private readonly channels: Channels;
+
+  constructor(private readonly listener: PoolListener | undefined) {
+    this.channels = channels ??= openChannels();
+  }
 
   /** Whether anyone would see an event of this type: callers skip building it otherwise. */
   wants(type: PoolEventType): boolean {
-    return this.listener !== undefined || channels[type].hasSubscribers;
+    return this.listener !== undefined || this.channels[type].hasSubscribers;
   }
 
   emit(event: PoolEvent): void {
     this.listener?.(event);
-    const channel = channels[event.type];
+    const channel = this.channels[event.type];
     if (channel.hasSubscribers) channel.publish(event);
   }
 }
