@@ -41,3 +41,34 @@ describe("streaming a large body", () => {
     }
   });
 });
+
+describe("read buffers", () => {
+  it("chunks kept by the reader stay intact while later reads arrive (pieces small and large, some together)", async () => {
+    const crypto = await import("node:crypto");
+    const body = crypto.randomBytes(3 * MiB);
+    const server = http.createServer(async (_req, res) => {
+      res.writeHead(200, { "content-length": body.length });
+      // Pieces of every size around the copy threshold, sometimes several per packet.
+      for (let at = 0, i = 0; at < body.length; i++) {
+        const size = [1, 700, 16 * 1024 - 1, 16 * 1024, 40_000, 65_536, 100_000][i % 7]!;
+        res.write(body.subarray(at, at + size));
+        at += size;
+        if (i % 3 === 0) await new Promise((r) => setImmediate(r));
+      }
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      await using client = new Client();
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const kept: Uint8Array[] = [];
+      for await (const chunk of await client.stream("GET", url)) kept.push(chunk);
+      expect(Buffer.concat(kept).equals(body)).toBe(true);
+      // And the same through bytes(), twice on the same connection.
+      for (let i = 0; i < 2; i++) expect(Buffer.from((await client.get(url)).content).equals(body)).toBe(true);
+      expect(client.stats().totals.opened).toBe(1);
+    } finally {
+      server.close();
+    }
+  });
+});
