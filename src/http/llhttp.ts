@@ -32,9 +32,7 @@ import type fsModule from "node:fs";
 /** llhttp error codes we act on (llhttp's `llhttp_errno_t`). */
 export const ERROR = {
   OK: 0,
-  USER: 24,
   PAUSED: 21,
-  PAUSED_UPGRADE: 22,
 } as const;
 
 /** llhttp's parser types; we only ever create RESPONSE parsers. */

@@ -116,9 +116,7 @@ export class Response implements AsyncIterable<Uint8Array> {
     } catch (err) {
       throw this.withContext(err);
     }
-    this.cached = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-    this.elapsed = performance.now() - this.startedAt;
-    return this.cached;
+    return this.keep(chunks);
   }
 
   /**
@@ -129,9 +127,15 @@ export class Response implements AsyncIterable<Uint8Array> {
     if (this.cached !== undefined) return true;
     const chunks = this.body.takeEnded(maxSize);
     if (chunks === undefined) return false;
+    this.keep(chunks);
+    return true;
+  }
+
+  /** The body has been read whole: keep it as `content` (one chunk as it is) and stop the clock. */
+  private keep(chunks: Uint8Array[]): Uint8Array {
     this.cached = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     this.elapsed = performance.now() - this.startedAt;
-    return true;
+    return this.cached;
   }
 
   bytes(): Promise<Uint8Array> {
