@@ -90,10 +90,7 @@ export class ResponseBody implements AsyncIterable<Uint8Array> {
     if (this.collector !== undefined) {
       const c = this.collector;
       this.collector = undefined;
-      const chunks = this.chunks;
-      this.chunks = [];
-      this.buffered = 0;
-      c.resolve(chunks);
+      c.resolve(this.takeChunks());
     }
   }
 
@@ -118,10 +115,7 @@ export class ResponseBody implements AsyncIterable<Uint8Array> {
       return Promise.reject(err);
     }
     if (this.state === "ended") {
-      const chunks = this.chunks;
-      this.chunks = [];
-      this.buffered = 0;
-      return Promise.resolve(chunks);
+      return Promise.resolve(this.takeChunks());
     }
     if (this.paused) {
       this.paused = false;
@@ -136,6 +130,11 @@ export class ResponseBody implements AsyncIterable<Uint8Array> {
   takeEnded(limit: number): Uint8Array[] | undefined {
     if (this.state !== "ended" || this.consumed || this.buffered > limit) return undefined;
     this.consumed = true;
+    return this.takeChunks();
+  }
+
+  /** Hands over everything buffered, leaving the buffer empty. */
+  private takeChunks(): Uint8Array[] {
     const chunks = this.chunks;
     this.chunks = [];
     this.buffered = 0;
