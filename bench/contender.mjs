@@ -3,12 +3,13 @@
  * JavaScript on purpose: a TypeScript loader would add its own memory and start-up
  * time to every contender's figures.
  *
- *   node bench/contender.mjs <wirepool|undici|node:http> <origin> <method> <path> <inflight> <connections> <bodySize> <seconds> <warmup> [pipelining]
+ *   node bench/contender.mjs <wirepool|undici|node:http|floor> <origin> <method> <path> <inflight> <connections> <bodySize> <seconds> <warmup> [pipelining]
  *
  * Runs `inflight` loops that each send a request and read the whole body into
  * memory, warms up, then counts completed requests for `seconds`. Prints one JSON line.
  */
 import http from "node:http";
+import net from "node:net";
 
 const [name, origin, method, path, inflightArg, connectionsArg, bodySizeArg, secondsArg, warmupArg, pipeliningArg = "1"] = process.argv.slice(2);
 const pipelining = Number(pipeliningArg);
@@ -79,7 +80,88 @@ function nodeHttp() {
   return { send, close: async () => agent.destroy() };
 }
 
-const contender = name === "wirepool" ? await wirepool() : name === "undici" ? await undici() : nodeHttp();
+/**
+ * Not a client: the least a client must do, as a yardstick for the machine. Raw sockets read
+ * with `onread` into one reused buffer, the request written as one prepared string, and of
+ * each response only its end is found (Content-Length counted, or the last chunk of a chunked
+ * body seen); nothing is parsed or validated and bodies are not kept. No real client can be
+ * faster, so its ratio to undici is the most any client can reach on this machine and server.
+ */
+function floor() {
+  const u = new URL(url);
+  const head = `${method} ${path} HTTP/1.1\r\nHost: ${u.host}\r\n${method === "POST" ? `Content-Length: ${payload.length}\r\n` : ""}\r\n`;
+  const readBuffer = Buffer.alloc(64 * 1024);
+  const idle = [];
+  const waiting = [];
+  const sockets = [];
+
+  function open() {
+    // Per response: bytes of it still to come, or -1 while the head is incomplete.
+    let remaining = -1;
+    let chunked = false;
+    let tail = ""; // the last bytes of a chunked body, in case its end is split across reads
+    let headText = "";
+    let done;
+    let body = 0;
+    const socket = net.connect({
+      host: u.hostname,
+      port: Number(u.port),
+      onread: {
+        buffer: readBuffer,
+        callback(n, buf) {
+          let at = 0;
+          if (remaining === -1) {
+            headText += buf.latin1Slice(0, n);
+            const end = headText.indexOf("\r\n\r\n");
+            if (end === -1) return;
+            const m = /\r\ncontent-length: *(\d+)/i.exec(headText.slice(0, end));
+            chunked = m === null;
+            remaining = chunked ? Infinity : Number(m[1]);
+            at = n - (headText.length - end - 4);
+            headText = "";
+          }
+          const got = n - at;
+          body += got;
+          if (chunked ? (tail = (tail + buf.latin1Slice(at, n)).slice(-5)) === "0\r\n\r\n" : (remaining -= got) === 0) {
+            remaining = -1;
+            tail = "";
+            const resolve = done;
+            const length = body;
+            body = 0;
+            release(conn);
+            resolve(length);
+          }
+        },
+      },
+    });
+    socket.setNoDelay(true);
+    socket.on("error", (err) => done?.(Promise.reject(err)));
+    sockets.push(socket);
+    const conn = {
+      send(resolve) {
+        done = resolve;
+        socket.write(method === "POST" ? head + payload.latin1Slice() : head, "latin1");
+      },
+    };
+    return conn;
+  }
+
+  function release(conn) {
+    const next = waiting.shift();
+    if (next) conn.send(next);
+    else idle.push(conn);
+  }
+
+  const send = () =>
+    new Promise((resolve) => {
+      const conn = idle.pop() ?? (sockets.length < connections ? open() : undefined);
+      if (conn) conn.send(resolve);
+      else waiting.push(resolve);
+    });
+  return { send, close: async () => sockets.forEach((s) => s.destroy()) };
+}
+
+const contender = name === "wirepool" ? await wirepool() : name === "undici" ? await undici() : name === "floor" ? floor() : nodeHttp();
 
 async function run(seconds) {
   let requests = 0;

@@ -8,7 +8,7 @@
  *   npm run bench -- --quick      # 1 round x 1 s, under a minute
  *   npm run bench -- --server node --rounds 5 --seconds 2
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
@@ -29,7 +29,8 @@ const rounds = Number(flag("rounds") ?? (quick ? 1 : 3));
 const seconds = Number(flag("seconds") ?? (quick ? 1 : 3));
 const warmup = quick ? 0.3 : 1;
 const only = flag("scenarios")?.split(",");
-const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.name));
+const canPin = os.cpus().length > 1 && spawnSync("taskset", ["-V"]).status === 0;
+const scenarios = SCENARIOS.filter((s) => (!only || only.includes(s.name)) && (s.cpu === undefined || canPin));
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -41,7 +42,9 @@ function runContender(name: ContenderName, scenario: Scenario, origin: string): 
   return new Promise((resolve, reject) => {
     const { method, path: target, inflight, connections, bodySize, pipelining } = scenario;
     const argv = [name, origin, method, target, inflight, connections, bodySize, seconds, warmup, pipelining].map(String);
-    const child = spawn(process.execPath, [path.join(here, "contender.mjs"), ...argv], {
+    const command = [process.execPath, path.join(here, "contender.mjs"), ...argv];
+    if (scenario.cpu !== undefined) command.unshift("taskset", "-c", String(scenario.cpu));
+    const child = spawn(command[0]!, command.slice(1), {
       cwd: root,
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -60,13 +63,19 @@ function importTime(specifier: string): number {
   return median(times);
 }
 
+/** Sets the CPUs the server's processes may run on ("0", or "0-1" for all of them back). */
+function pinServer(cpus: string): void {
+  for (const pid of server.pids()) execFileSync("taskset", ["-a", "-pc", cpus, String(pid)], { stdio: "ignore" });
+}
+
 const throughput = (s: Scenario, r: ContenderResult): number => (s.unit === "MiB/s" ? r.bytes / 1024 / 1024 / r.seconds : r.requests / r.seconds);
 
 const server = await startServer(flag("server") === "node" ? "node" : "nginx");
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
 console.log(`server: ${server.kind} at ${server.origin}`);
 console.log(`machine: ${os.cpus().length} x ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`);
-console.log(`${rounds} round(s) x ${seconds} s per cell (+${warmup} s warm-up), contenders in fresh processes, alternating\n`);
+console.log(`${rounds} round(s) x ${seconds} s per cell (+${warmup} s warm-up), contenders in fresh processes, alternating`);
+console.log(`floor: not a client, the least work any client must do (bench/contender.mjs): the most this machine allows${canPin ? "" : "\n(no taskset or one CPU: the one-core seq row is left out)"}\n`);
 
 const raw: Record<string, Record<ContenderName, ContenderResult[]>> = {};
 try {
@@ -74,8 +83,11 @@ try {
     for (const scenario of scenarios) {
       for (const name of CONTENDERS) {
         if (!runs(name, scenario)) continue;
-        const r = await runContender(name, scenario, server.origin);
-        ((raw[scenario.name] ??= { wirepool: [], undici: [], "node:http": [] })[name]).push(r);
+        if (scenario.cpu !== undefined) pinServer(String(scenario.cpu));
+        const r = await runContender(name, scenario, server.origin).finally(() => {
+          if (scenario.cpu !== undefined) pinServer(`0-${os.cpus().length - 1}`);
+        });
+        ((raw[scenario.name] ??= { wirepool: [], undici: [], "node:http": [], floor: [] })[name]).push(r);
         process.stderr.write(`round ${round + 1} ${scenario.name.padEnd(5)} ${name.padEnd(10)} ${throughput(scenario, r).toFixed(0).padStart(8)} ${scenario.unit}${r.errors ? `  ${r.errors} errors` : ""}\n`);
       }
     }
@@ -92,8 +104,8 @@ const imports = {
 
 const rows: string[] = [];
 const json: Record<string, unknown> = { date: new Date().toISOString(), server: server.kind, machine: { cpus: os.cpus().length, cpu, node: process.version }, rounds, seconds, scenarios: {}, importMs: imports };
-rows.push(`| scenario | unit | wirepool | undici | node:http | wirepool / undici | node:http / undici |`);
-rows.push(`|---|---|---:|---:|---:|---:|---:|`);
+rows.push(`| scenario | unit | wirepool | undici | node:http | floor | wirepool / undici | node:http / undici | floor / undici |`);
+rows.push(`|---|---|---:|---:|---:|---:|---:|---:|---:|`);
 for (const scenario of scenarios) {
   const m = Object.fromEntries(CONTENDERS.map((c) => [c, runs(c, scenario) ? median(raw[scenario.name]![c].map((r) => throughput(scenario, r))) : NaN])) as Record<ContenderName, number>;
   const errors = CONTENDERS.reduce((n, c) => n + raw[scenario.name]![c].reduce((e, r) => e + r.errors, 0), 0);
@@ -102,13 +114,23 @@ for (const scenario of scenarios) {
   // hits both alike), then take the median of those ratios.
   const ratio = (c: ContenderName): number =>
     runs(c, scenario) ? median(raw[scenario.name]![c].map((r, i) => throughput(scenario, r) / throughput(scenario, raw[scenario.name]!.undici[i]!))) : NaN;
-  const label = scenario.pipelining > 1 ? `${scenario.name} (x${scenario.pipelining}, not a target)` : scenario.name;
-  rows.push(`| ${label} | ${scenario.unit} | ${cell(m.wirepool)} | ${cell(m.undici)} | ${cell(m["node:http"])} | **${cell(ratio("wirepool"), 2)}** | ${cell(ratio("node:http"), 2)} |${errors ? ` (${errors} errors)` : ""}`);
-  (json.scenarios as Record<string, unknown>)[scenario.name] = { medians: m, ratios: { wirepool: ratio("wirepool"), "node:http": ratio("node:http") }, raw: raw[scenario.name] };
+  const label =
+    scenario.pipelining > 1 ? `${scenario.name} (x${scenario.pipelining}, not a target)` : scenario.cpu !== undefined ? `seq on one CPU (not a target)` : scenario.name;
+  rows.push(
+    `| ${label} | ${scenario.unit} | ${cell(m.wirepool)} | ${cell(m.undici)} | ${cell(m["node:http"])} | ${cell(m.floor)} | **${cell(ratio("wirepool"), 2)}** | ${cell(ratio("node:http"), 2)} | ${cell(ratio("floor"), 2)} |${errors ? ` (${errors} errors)` : ""}`,
+  );
+  (json.scenarios as Record<string, unknown>)[scenario.name] = {
+    medians: m,
+    ratios: { wirepool: ratio("wirepool"), "node:http": ratio("node:http"), floor: ratio("floor") },
+    raw: raw[scenario.name],
+  };
 }
 const rss = raw.conc ? (Object.fromEntries(CONTENDERS.map((c) => [c, median(raw.conc![c].map((r) => r.maxRssMB))])) as Record<ContenderName, number>) : undefined;
-if (rss) rows.push(`| peak RSS in conc | MB | ${rss.wirepool.toFixed(0)} | ${rss.undici.toFixed(0)} | ${rss["node:http"].toFixed(0)} | ${(rss.wirepool / rss.undici).toFixed(2)} | ${(rss["node:http"] / rss.undici).toFixed(2)} |`);
-rows.push(`| import time | ms | ${imports.wirepool.toFixed(1)} | ${imports.undici.toFixed(1)} | (built in) | ${(imports.wirepool / imports.undici).toFixed(2)} | |`);
+if (rss) {
+  const r = (c: ContenderName): string => (rss[c] / rss.undici).toFixed(2);
+  rows.push(`| peak RSS in conc | MB | ${rss.wirepool.toFixed(0)} | ${rss.undici.toFixed(0)} | ${rss["node:http"].toFixed(0)} | ${rss.floor.toFixed(0)} | ${r("wirepool")} | ${r("node:http")} | ${r("floor")} |`);
+}
+rows.push(`| import time | ms | ${imports.wirepool.toFixed(1)} | ${imports.undici.toFixed(1)} | (built in) | | ${(imports.wirepool / imports.undici).toFixed(2)} | | |`);
 console.log(rows.join("\n"));
 
 const outDir = path.join(here, "results");

@@ -1,6 +1,6 @@
 /** The benchmark scenarios: what is requested, how many in flight, over how many connections (passed to bench/contender.mjs). */
 export interface Scenario {
-  readonly name: "seq" | "conc" | "big" | "post" | "pipelined";
+  readonly name: "seq" | "conc" | "big" | "post" | "pipelined" | "seq1";
   readonly method: "GET" | "POST";
   readonly path: string;
   readonly inflight: number;
@@ -11,6 +11,8 @@ export interface Scenario {
   readonly unit: "req/s" | "MiB/s";
   /** Requests in flight per connection (HTTP/1.1 pipelining); 1 means none. */
   readonly pipelining: number;
+  /** Client and server are pinned to this one CPU (with taskset) for the run. */
+  readonly cpu?: number;
 }
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -20,14 +22,19 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: "post", method: "POST", path: "/echo", inflight: 32, connections: 8, bodySize: 4096, unit: "req/s", pipelining: 1 },
   // Reported on its own row, never used for the targets: conc with 4 requests in flight per connection.
   { name: "pipelined", method: "GET", path: "/small", inflight: 64, connections: 16, bodySize: 0, unit: "req/s", pipelining: 4 },
+  // Also on its own row, not a target: seq with client and server on one CPU. With one request
+  // in flight they never run at the same time, and on a VM waking a process on the other CPU
+  // costs more than the whole exchange; on one CPU the clients' own costs show.
+  { name: "seq1", method: "GET", path: "/small", inflight: 1, connections: 1, bodySize: 0, unit: "req/s", pipelining: 1, cpu: 0 },
 ];
 
-/** node:http has no pipelining: it sits out the pipelined scenario. */
+/** node:http and the floor have no pipelining: they sit out the pipelined scenario. */
 export function runs(contender: ContenderName, scenario: Scenario): boolean {
-  return scenario.pipelining === 1 || contender !== "node:http";
+  return scenario.pipelining === 1 || (contender !== "node:http" && contender !== "floor");
 }
 
-export const CONTENDERS = ["wirepool", "undici", "node:http"] as const;
+/** `floor` is not a client but a yardstick: the least work a client can do (see bench/contender.mjs). */
+export const CONTENDERS = ["wirepool", "undici", "node:http", "floor"] as const;
 export type ContenderName = (typeof CONTENDERS)[number];
 
 export interface ContenderResult {

@@ -11,6 +11,8 @@ import { hasEchoModule, nginxBinary, startNginx } from "../test/support/nginx.js
 export interface BenchServer {
   readonly kind: string;
   readonly origin: string;
+  /** The processes that serve requests (for pinning them to a CPU). */
+  pids(): number[];
   stop(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ async function startBenchNginx(): Promise<BenchServer> {
   return {
     kind: `nginx (1 worker${echo ? ", echo module reads POST bodies" : ", POST bodies discarded by return"})`,
     origin: nginx.origins[0]!,
+    pids: () => nginx.pids(),
     stop: () => nginx.stop(),
   };
 }
@@ -68,6 +71,7 @@ async function startNode(): Promise<BenchServer> {
   return {
     kind: "node net server (fixed bytes)",
     origin: `http://127.0.0.1:${port}`,
+    pids: () => [process.pid],
     stop: () => new Promise<void>((r) => server.close(() => r())),
   };
 }

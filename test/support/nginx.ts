@@ -24,6 +24,8 @@ export interface Nginx {
   readonly origins: string[];
   /** The directory served files live in. */
   readonly dir: string;
+  /** The master process and its workers. */
+  pids(): number[];
   /** Connections nginx has open right now (from its stub_status page). */
   activeConnections(): Promise<number>;
   stop(): Promise<void>;
@@ -84,6 +86,11 @@ ${options.servers.map((s, i) => `  server {\n    listen 127.0.0.1:${ports[i]} ba
   return {
     origins: ports.map((p) => `http://127.0.0.1:${p}`),
     dir,
+    pids: () => {
+      const master = child.pid!;
+      const children = fs.readFileSync(`/proc/${master}/task/${master}/children`, "utf8").trim();
+      return [master, ...children.split(/\s+/).filter(Boolean).map(Number)];
+    },
     activeConnections: async () => {
       const text = await new Promise<string>((resolve, reject) => {
         const s = net.connect(statusPort, "127.0.0.1", () => s.end("GET / HTTP/1.0\r\n\r\n"));
