@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { UnsupportedProtocol } from "../../src/errors.js";
+import { originOf } from "../../src/net/origin.js";
+
+const key = (url: string): string => originOf(new URL(url)).key;
+
+describe("originOf", () => {
+  it("gives scheme, host and port, the default port filled in", () => {
+    expect(originOf(new URL("http://example.org/a"))).toEqual({ scheme: "http", hostname: "example.org", port: 80, key: "http://example.org:80" });
+    expect(originOf(new URL("https://[::1]:8443/"))).toEqual({ scheme: "https", hostname: "::1", port: 8443, key: "https://[::1]:8443" });
+    expect(() => originOf(new URL("ftp://example.org/"))).toThrow(UnsupportedProtocol);
+  });
+
+  it("interns origins: the same object for every URL of one origin", () => {
+    expect(originOf(new URL("http://a.test:8080/x?q"))).toBe(originOf(new URL("http://a.test:8080/y#f")));
+  });
+
+  // originOf remembers the last origin by the start of its href: a URL that merely starts
+  // alike must not be taken for it.
+  it("is not fooled by URLs that start like the previous one", () => {
+    const sequence = [
+      ["http://a.test:8080/x", "http://a.test:8080"],
+      ["http://a.test:808/x", "http://a.test:808"],
+      ["http://a.test:8080/x", "http://a.test:8080"],
+      ["http://a.test.evil:8080/", "http://a.test.evil:8080"],
+      ["http://a.test:8080/", "http://a.test:8080"],
+      ["https://a.test:8080/", "https://a.test:8080"],
+      ["http://user:pw@a.test:8080/", "http://a.test:8080"],
+      ["http://a.test:8080/@b.test/", "http://a.test:8080"],
+      ["http://a.test:80/", "http://a.test:80"],
+      ["http://a.test/", "http://a.test:80"],
+      ["http://a.test?q", "http://a.test:80"],
+      ["http://b.test/", "http://b.test:80"],
+    ];
+    for (const [url, origin] of sequence) expect(key(url!), url).toBe(origin);
+  });
+});
