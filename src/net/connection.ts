@@ -35,6 +35,15 @@ import {
 import { CHUNK_END, chunkSizeLine, type Framing, LAST_CHUNK } from "../http/framing.js";
 import { ResponseParser, type ResponseHead } from "../http/parser.js";
 import { type BodySource, ResponseBody } from "./body.js";
+import {
+  BEHIND,
+  Exchange,
+  type ExchangeHandler,
+  type ExchangeTimeouts,
+  type Failure,
+  type OutgoingRequest,
+  pipelinable,
+} from "./exchange.js";
 import type { Origin } from "./origin.js";
 
 export type ConnectionState = "connecting" | "idle" | "active" | "closed";
@@ -74,95 +83,13 @@ export interface ConnectionOwner {
   connectionClosed(conn: Connection): void;
 }
 
-export type RequestBody = null | Uint8Array | AsyncIterable<Uint8Array>;
-
-export interface OutgoingRequest {
-  readonly method: string;
-  /** The serialized request head (latin1). */
-  readonly head: string;
-  readonly framing: Framing;
-  readonly body: RequestBody;
-}
-
-export interface IncomingResponse {
-  readonly head: ResponseHead;
-  readonly body: ResponseBody;
-}
-
-/**
- * Who hears how a request went: the response head (with its body to read) or the
- * error that ended it before the head (errors after the head go to the body's
- * reader), then, once, that the exchange is over. A callback object rather than a
- * promise: the pool reacts in the same tick, e.g. to retry, and no promise is
- * made per request at this level.
- */
-export interface ExchangeHandler {
-  onResponse(response: IncomingResponse): void;
-  onError(error: Error, failure: Failure): void;
-  /** The exchange is over: its response was read to the end, abandoned, or failed. */
-  onEnd(): void;
-}
-
-export interface ExchangeTimeouts {
-  readonly read: number | null;
-  readonly write: number | null;
-}
-
 /** After the reader gives up on a body, this much more may be read to keep the connection. */
 const DRAIN_LIMIT = 64 * 1024;
 /** Errors that mean the peer dropped the connection, as opposed to a timeout or bad bytes. */
 const DROP_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
-/** Methods that may be sent twice without changing the outcome (RFC 9110 §9.2.2): the only ones pipelined or retried. */
-export const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
-
-/** A request that may wait behind others on one connection: idempotent, and with a body we hold whole. */
-function pipelinable(request: OutgoingRequest): boolean {
-  return IDEMPOTENT.has(request.method) && (request.body === null || request.body instanceof Uint8Array);
-}
-
 type TimerKind = "connect" | "write" | "read";
 
-/** The state of one request on the connection. Everything else is per connection. */
-class Exchange {
-  phase: Phase = "write";
-  /** Answered, abandoned or failed: nothing more happens to it. */
-  over = false;
-  /** The request is fully written. */
-  written = false;
-  /** The response head arrived before the request was fully written (e.g. an early 413). */
-  early = false;
-  body: ResponseBody | undefined;
-  /** Bytes read after the reader gave up, hoping to keep the connection; -1 while the reader reads. */
-  draining = -1;
-  /** The response's own verdict on keeping the connection. */
-  keepAlive = false;
-
-  constructor(
-    readonly method: string,
-    readonly timeouts: ExchangeTimeouts,
-    readonly handler: ExchangeHandler,
-    /** Another request may be sent behind this one before its response. */
-    readonly pipelinable: boolean,
-    /** 1 for the connection's first request, 2 for the second... */
-    readonly sequence: number,
-  ) {}
-}
-
-/** Why a request failed, for the pool's retry decision. */
-export interface Failure {
-  readonly error: TransportError;
-  /** The connection had served a request before this one. */
-  readonly reused: boolean;
-  /** Not a single byte of the response had arrived. */
-  readonly beforeResponse: boolean;
-  /** The peer closed or reset the connection (rather than a timeout or a protocol error). */
-  readonly dropped: boolean;
-}
-
 let nextId = 1;
-
-/** A fail() target that is no exchange: every request in flight fails as one waiting behind another. */
-const BEHIND: ExchangeHandler = { onResponse() {}, onError() {}, onEnd() {} };
 
 function withContext(error: Error, origin: string, phase: Phase): void {
   const e = error as TransportError;

@@ -6,7 +6,8 @@
 import { HTTPError } from "../errors.js";
 import { type BodyLength, chooseFraming } from "../http/framing.js";
 import { PreparedHeaders, serializeRequestHead } from "../http/serializer.js";
-import type { IncomingResponse, TlsOptions } from "../net/connection.js";
+import type { TlsOptions } from "../net/connection.js";
+import type { IncomingResponse } from "../net/exchange.js";
 import { originOf } from "../net/origin.js";
 import type { PoolListener } from "../pool/events.js";
 import type { LimitsInit } from "../pool/limits.js";

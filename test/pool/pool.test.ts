@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AbortError, PoolTimeout, ReadTimeout, RemoteProtocolError, TransportError } from "../../src/errors.js";
-import type { RequestBody } from "../../src/net/connection.js";
+import type { RequestBody } from "../../src/net/exchange.js";
 import type { PoolEvent } from "../../src/pool/events.js";
 import { ConnectionPool, type PoolOptions } from "../../src/pool/pool.js";
 import { useCleanup } from "../support/cleanup.js";

@@ -2,7 +2,7 @@
 import { chooseFraming } from "../../src/http/framing.js";
 import { Headers } from "../../src/http/headers.js";
 import { serializeRequestHead } from "../../src/http/serializer.js";
-import type { OutgoingRequest, RequestBody } from "../../src/net/connection.js";
+import type { OutgoingRequest, RequestBody } from "../../src/net/exchange.js";
 import { originOf, type Origin } from "../../src/net/origin.js";
 import type { Timeouts } from "../../src/pool/pool.js";
 
