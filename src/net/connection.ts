@@ -233,20 +233,26 @@ export class Connection implements BodySource {
     const { head, body, framing } = request;
     const socket = this.socket;
     if (body === null || body instanceof Uint8Array) {
-      socket.cork();
-      socket.write(head, "latin1");
-      if (body !== null && body.length > 0) {
-        if (framing.kind === "chunked") {
-          socket.write(chunkSizeLine(body.length), "latin1");
-          socket.write(body);
-          socket.write(CHUNK_END + LAST_CHUNK, "latin1");
-        } else {
-          socket.write(body);
+      if (body === null && framing.kind !== "chunked") {
+        // The head alone: one write (corking would only buffer it on the way).
+        socket.write(head, "latin1");
+      } else {
+        // Several pieces leave together, in one writev.
+        socket.cork();
+        socket.write(head, "latin1");
+        if (body !== null && body.length > 0) {
+          if (framing.kind === "chunked") {
+            socket.write(chunkSizeLine(body.length), "latin1");
+            socket.write(body);
+            socket.write(CHUNK_END + LAST_CHUNK, "latin1");
+          } else {
+            socket.write(body);
+          }
+        } else if (framing.kind === "chunked") {
+          socket.write(LAST_CHUNK, "latin1");
         }
-      } else if (framing.kind === "chunked") {
-        socket.write(LAST_CHUNK, "latin1");
+        socket.uncork();
       }
-      socket.uncork();
       if (socket.writableNeedDrain) {
         if (first) this.arm("write", timeouts.write);
       } else {
