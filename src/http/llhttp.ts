@@ -159,12 +159,22 @@ function reserve(size: number): void {
   inputPtr = w.malloc(inputSize);
 }
 
+/** Bytes of a chunk turned into text at a time, for header spans (a typical response head fits). */
+const TEXT_WINDOW = 512;
+
 /** One llhttp response parser in the shared wasm instance. */
 export class LlhttpGlue {
   readonly callbacks: LlhttpCallbacks;
   /** The chunk being executed: spans are offsets into it. */
   chunk: Buffer = Buffer.alloc(0);
   private parser: number;
+  /**
+   * A window of the chunk as latin1 text, bytes [textFrom, textTo): spans are cut out of
+   * it with substring(), which is far cheaper than a call into Node per span.
+   */
+  private text = "";
+  private textFrom = 0;
+  private textTo = 0;
 
   constructor(callbacks: LlhttpCallbacks) {
     this.callbacks = callbacks;
@@ -177,6 +187,7 @@ export class LlhttpGlue {
     reserve(chunk.length);
     heapView().set(chunk, inputPtr);
     this.chunk = chunk;
+    this.textFrom = this.textTo = 0;
     current = this;
     try {
       return w.llhttp_execute(this.parser, inputPtr, chunk.length);
@@ -226,6 +237,13 @@ export class LlhttpGlue {
   /** Called from wasm for status, field and value spans. */
   span(kind: Span, at: number, length: number): number {
     const start = at - inputPtr;
-    return this.callbacks.onSpan(kind, (this.chunk as Latin1Buffer).latin1Slice(start, start + length)) ? 0 : -1;
+    const end = start + length;
+    if (start < this.textFrom || end > this.textTo) {
+      // Small, because header strings cut from the window keep all of it alive.
+      this.textFrom = start;
+      this.textTo = Math.min(this.chunk.length, start + Math.max(length, TEXT_WINDOW));
+      this.text = (this.chunk as Latin1Buffer).latin1Slice(start, this.textTo);
+    }
+    return this.callbacks.onSpan(kind, this.text.substring(start - this.textFrom, end - this.textFrom)) ? 0 : -1;
   }
 }

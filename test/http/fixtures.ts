@@ -26,12 +26,20 @@ export interface Fixture {
 const CRLF = "\r\n";
 const head = (status: string, ...headers: string[]): string => `HTTP/1.1 ${status}${CRLF}${headers.map((h) => h + CRLF).join("")}${CRLF}`;
 const big = (n: number): string => "x".repeat(n);
+const manyHeaders = (n: number): string[] => Array.from({ length: n }, (_, i) => `X-Header-${i}: value-${i}-${"v".repeat(i)}`);
 
 export const fixtures: Fixture[] = [
   // --- well-formed responses
   { name: "content-length body", raw: head("200 OK", "Content-Length: 5") + "hello", expect: { status: 200, reason: "OK", httpVersion: "1.1", rawHeaders: ["Content-Length", "5"], keepAlive: true, body: "hello", leftover: 0 } },
   { name: "empty content-length body", raw: head("200 OK", "Content-Length: 0"), expect: { status: 200, body: "", keepAlive: true } },
   { name: "typical nginx response", raw: head("200 OK", "Server: nginx/1.22.1", "Date: Thu, 26 Nov 2026 20:00:00 GMT", "Content-Type: text/plain", "Content-Length: 13", "Connection: keep-alive") + "Hello, world!", expect: { status: 200, body: "Hello, world!", keepAlive: true, rawHeaders: ["Server", "nginx/1.22.1", "Date", "Thu, 26 Nov 2026 20:00:00 GMT", "Content-Type", "text/plain", "Content-Length", "13", "Connection", "keep-alive"] } },
+  // Header text is cut from a window of the chunk (TEXT_WINDOW in src/http/llhttp.ts): spans
+  // longer than it, and spans across its edges, must come out whole.
+  {
+    name: "head larger than the header text window",
+    raw: head("200 OK", ...manyHeaders(40), `X-Long: ${big(1500)}`, "Content-Length: 2") + "ok",
+    expect: { status: 200, body: "ok", rawHeaders: [...manyHeaders(40).flatMap((h) => h.split(": ")), "X-Long", big(1500), "Content-Length", "2"] },
+  },
   { name: "header casing and order kept", raw: head("200 OK", "x-LOWER: a", "X-Dup: 1", "x-dup: 2", "Content-Length: 0"), expect: { rawHeaders: ["x-LOWER", "a", "X-Dup", "1", "x-dup", "2", "Content-Length", "0"] } },
   { name: "empty header values keep their place", raw: head("200 OK", "X-Empty:", "X-Spaces:   ", "Next: 1", "Content-Length: 0"), expect: { rawHeaders: ["X-Empty", "", "X-Spaces", "", "Next", "1", "Content-Length", "0"] } },
   { name: "whitespace around values is trimmed", raw: head("200 OK", "X-A:  padded  ", "Content-Length: 0"), expect: { rawHeaders: ["X-A", "padded", "Content-Length", "0"] } },
