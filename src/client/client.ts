@@ -108,14 +108,14 @@ export class Client {
       const given = new Headers(options.headers);
       for (let i = 0; i < given.size; i++) headers.set(given.nameAt(i), given.valueAt(i));
     }
-    const init = { headers, params: options.params, content: options.content, json: options.json, form: options.form, [ADOPT_HEADERS]: true };
+    const extensions = { timeout: resolveTimeouts(options.timeout, this.timeouts), signal: options.signal };
+    const init = { headers, params: options.params, content: options.content, json: options.json, form: options.form, extensions, [ADOPT_HEADERS]: true };
     // Taken before the Request adds anything (a json or form content type), which must invalidate it.
     const revision = headers.revision;
     const request = new Request(method, merged, init);
     if (options.headers === undefined && this.preparedDefaults !== undefined) {
       request.prepared = { text: this.preparedDefaults, revision };
     }
-    request.extensions = { timeout: resolveTimeouts(options.timeout, this.timeouts), signal: options.signal };
     return request;
   }
 

@@ -10,20 +10,21 @@ export type HeadersInit = Headers | Record<string, string | number | readonly (s
 
 export class Headers implements Iterable<[string, string]> {
   /** Names as given. */
-  private names: string[] = [];
+  private names: string[];
   /** The same names in lower case, for lookups. */
-  private keys: string[] = [];
-  private values: string[] = [];
+  private keys: string[];
+  private values: string[];
   /** Bumped by every change, so a serialized form can tell it is still current. */
   private changes = 0;
 
   constructor(init?: HeadersInit) {
-    if (init === undefined) return;
-    if (init instanceof Headers) {
-      this.names = init.names.slice();
-      this.keys = init.keys.slice();
-      this.values = init.values.slice();
-    } else if (Symbol.iterator in init) {
+    // A copy (one per request: the Client's defaults) takes its arrays without making empty ones first.
+    const copy = init instanceof Headers;
+    this.names = copy ? init.names.slice() : [];
+    this.keys = copy ? init.keys.slice() : [];
+    this.values = copy ? init.values.slice() : [];
+    if (init === undefined || copy) return;
+    if (Symbol.iterator in init) {
       for (const [name, value] of init as Iterable<readonly [string, string | number]>) this.append(name, value);
     } else {
       for (const name of Object.keys(init)) {

@@ -22,6 +22,8 @@ export interface RequestInit {
   json?: unknown;
   /** Fields sent URL-encoded (`content-type: application/x-www-form-urlencoded`). */
   form?: FormData | undefined;
+  /** Per-request settings for the transport (timeouts, an AbortSignal), like httpx's `extensions`. */
+  extensions?: RequestExtensions | undefined;
 }
 
 /** Per-request settings a transport honours, like httpx's `request.extensions`. */
@@ -60,16 +62,17 @@ export class Request implements RequestInfo {
   readonly url: URL;
   readonly headers: Headers;
   readonly body: RequestBody;
-  extensions: RequestExtensions = {};
+  extensions: RequestExtensions;
   /** See PreparedFields. */
   prepared: PreparedFields | undefined;
 
   constructor(method: string, url: string | URL, init: RequestInit = {}) {
-    this.method = method.toUpperCase();
+    this.method = isUpperCase(method) ? method : method.toUpperCase();
     this.url = withParams(toURL(url), init.params);
     const adopt = (init as { [ADOPT_HEADERS]?: boolean })[ADOPT_HEADERS] === true && init.headers instanceof Headers;
     this.headers = adopt ? (init.headers as Headers) : new Headers(init.headers);
-    const given = [init.content !== undefined, init.json !== undefined, init.form !== undefined].filter(Boolean).length;
+    this.extensions = init.extensions ?? {};
+    const given = (init.content !== undefined ? 1 : 0) + (init.json !== undefined ? 1 : 0) + (init.form !== undefined ? 1 : 0);
     if (given > 1) throw new TypeError("give at most one of content, json and form");
     if (init.json !== undefined) {
       this.body = { kind: "bytes", bytes: utf8.encode(JSON.stringify(init.json)) };
@@ -118,6 +121,15 @@ export class Request implements RequestInfo {
   toString(): string {
     return `<Request ${this.method} ${this.url.href}>`;
   }
+}
+
+/** Methods are nearly always written in capitals already; toUpperCase() would still cost a trip through Intl. */
+function isUpperCase(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 97 && c <= 122) return false;
+  }
+  return true;
 }
 
 export function toURL(url: string | URL): URL {
