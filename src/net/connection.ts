@@ -392,7 +392,6 @@ export class Connection implements BodySource {
       this.close("not reusable");
       return;
     }
-    if (this.armed && this.timerKind === "read") this.timer!.refresh();
     // One chunk may end one response and begin the next (pipelining): feed what is left to the next.
     for (let data = chunk; ; ) {
       let state;
@@ -402,7 +401,12 @@ export class Connection implements BodySource {
         this.fail(err instanceof RemoteProtocolError ? err : new ReadError("reading the response failed", { cause: err }), "error");
         return;
       }
-      if (state !== "done") return;
+      if (state !== "done") {
+        // More of this response to come: the read timeout starts again. (A response that ended
+        // needs no refresh: complete() stops the timer or arms it for the next one.)
+        if (this.armed && this.timerKind === "read") this.timer!.refresh();
+        return;
+      }
       const leftover = this.parser.leftover;
       if (!this.complete(leftover)) return;
       data = data.subarray(data.length - leftover);
