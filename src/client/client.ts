@@ -9,10 +9,10 @@
  */
 import { HTTPError, RequestError, TooManyRedirects } from "../errors.js";
 import { Headers, type HeadersInit } from "../http/headers.js";
-import type { PreparedHeaders } from "../http/serializer.js";
+import { PreparedHeaders } from "../http/serializer.js";
 import type { LimitsInit } from "../pool/limits.js";
 import type { PoolStats } from "../pool/pool.js";
-import { HTTPTransport, prepareHeaders } from "../transport/http-transport.js";
+import { HTTPTransport } from "../transport/http-transport.js";
 import { ADOPT_HEADERS, type Content, type FormData, type QueryParams, Request, withParams } from "../transport/request.js";
 import type { Response } from "../transport/response.js";
 import type { Transport } from "../transport/transport.js";
@@ -94,7 +94,7 @@ export class Client {
     this.transport = options.transport ?? new HTTPTransport({ limits: options.limits });
     // Host and framing headers are written by the serializer itself, so defaults holding them cannot be pre-serialized.
     const computed = ["host", "content-length", "transfer-encoding"].some((name) => this.headers.has(name));
-    this.preparedDefaults = computed ? undefined : prepareHeaders(this.headers);
+    this.preparedDefaults = computed ? undefined : PreparedHeaders.from(this.headers);
     this.mounts = Object.entries(options.mounts ?? {})
       .map(([key, transport]) => ({ pattern: parseMount(key), transport }))
       .sort((a, b) => b.pattern.specificity - a.pattern.specificity);

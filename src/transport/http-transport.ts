@@ -5,7 +5,7 @@
  */
 import { HTTPError } from "../errors.js";
 import { type BodyLength, chooseFraming } from "../http/framing.js";
-import { PreparedHeaders, serializeRequestHead } from "../http/serializer.js";
+import { serializeRequestHead } from "../http/serializer.js";
 import type { TlsOptions } from "../net/connection.js";
 import type { IncomingResponse } from "../net/exchange.js";
 import { originOf } from "../net/origin.js";
@@ -33,15 +33,6 @@ export interface HTTPTransportOptions {
    * streamed body; connections are opened up to the limits before any is shared.
    */
   pipelining?: number | undefined;
-}
-
-/**
- * Validates and serializes a client's default headers once, for reuse by every
- * request that leaves them untouched (see Request.prepared). Lives here so that the
- * Client needs no import of the wire layer of its own: each import costs start-up time.
- */
-export function prepareHeaders(headers: Iterable<readonly [string, string]>): PreparedHeaders {
-  return PreparedHeaders.from(headers);
 }
 
 /** Builds the Response from the pool's answer, and names the request in every error. One per request. */
