@@ -242,6 +242,15 @@ describe("timeouts and cancellation", () => {
     expect(await (await c.get(s.url(), { timeout: { read: 2000 } })).text()).toBe("slow");
   });
 
+  it("a Request built by hand carries its timeouts in extensions, as in httpx", async () => {
+    const s = await serve(httpServer((_req, res) => setTimeout(() => res.end("slow"), 300)));
+    const c = client();
+    const timeout = { connect: 1000, read: 100, write: 1000, pool: 1000 };
+    const err = await c.send(new Request("GET", s.url(), { extensions: { timeout } })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReadTimeout);
+    expect((err as Error).message).toContain(`GET ${s.url()}`);
+  });
+
   it("an AbortSignal aborts with AbortError carrying the reason; the connection is dropped", async () => {
     const s = await serve(httpServer((_req, res) => setTimeout(() => res.end("late"), 500)));
     const c = client();
