@@ -90,7 +90,6 @@ export interface PoolStats extends OriginStats {
   totals: { opened: number; closed: number; requests: number; reused: number; retried: number };
 }
 
-
 export class ConnectionPool implements ConnectionOwner {
   readonly limits: Limits;
   private readonly options: PoolOptions;
