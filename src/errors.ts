@@ -37,6 +37,10 @@ export interface ErrorContext {
   request?: RequestInfo;
   origin?: string;
   phase?: Phase;
+  /** A fact a lower layer learned about the failure, said after the description (e.g. why it was not retried). */
+  note?: string;
+  /** The request went out on a connection that had served a request before. */
+  connectionReused?: boolean;
 }
 
 export class HTTPError extends Error {
@@ -45,6 +49,10 @@ export class HTTPError extends Error {
   request: RequestInfo | undefined;
   origin: string | undefined;
   phase: Phase | undefined;
+  /** Said after the description: what the layer that decided the outcome knows (see ErrorContext.note). */
+  note: string | undefined;
+  /** Whether the connection had served a request before this one; undefined when no connection was used. */
+  connectionReused: boolean | undefined;
 
   constructor(detail: string, context: ErrorContext = {}) {
     super(detail, context.cause === undefined ? undefined : { cause: context.cause });
@@ -52,6 +60,8 @@ export class HTTPError extends Error {
     this.request = context.request;
     this.origin = context.origin;
     this.phase = context.phase;
+    this.note = context.note;
+    this.connectionReused = context.connectionReused;
     this.message = this.compose();
   }
 
@@ -67,16 +77,20 @@ export class HTTPError extends Error {
     this.request ??= context.request;
     this.origin ??= context.origin;
     this.phase ??= context.phase;
+    this.note ??= context.note;
+    this.connectionReused ??= context.connectionReused;
     this.message = this.compose();
     return this;
   }
 
+  /** `detail; note (request or origin, during phase)`: rebuilt from the fields, so no layer edits `message`. */
   private compose(): string {
+    const what = this.note === undefined ? this.detail : `${this.detail}; ${this.note}`;
     const where: string[] = [];
     if (this.request) where.push(`${this.request.method} ${String(this.request.url)}`);
     else if (this.origin) where.push(this.origin);
     if (this.phase) where.push(`during ${this.phase}`);
-    return where.length === 0 ? this.detail : `${this.detail} (${where.join(", ")})`;
+    return where.length === 0 ? what : `${what} (${where.join(", ")})`;
   }
 }
 
@@ -155,3 +169,15 @@ export class StreamError extends Error {
 export class StreamConsumed extends StreamError {}
 export class StreamClosed extends StreamError {}
 export class ResponseNotRead extends StreamError {}
+
+/**
+ * How a request's stay in the pool ended, as its terminal event says: a response read to its
+ * end, or an error, told apart as the caller's abort, a timeout, or anything else.
+ */
+export type Outcome = "response" | "error" | "aborted" | "timeout";
+
+export function outcomeOf(error: unknown): Outcome {
+  if (error instanceof AbortError) return "aborted";
+  if (error instanceof TimeoutException) return "timeout";
+  return "error";
+}

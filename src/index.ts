@@ -16,8 +16,8 @@ export { Request, type Content, type RequestInit, type QueryParams } from "./tra
 export { Response, type ResponseInit } from "./transport/response.js";
 export { Headers, type HeadersInit } from "./http/headers.js";
 export type { Limits, LimitsInit } from "./pool/limits.js";
-export type { PoolStats, OriginStats, Timeouts } from "./pool/pool.js";
-export type { PoolEvent, PoolListener } from "./pool/events.js";
-export type { TlsOptions, CloseReason } from "./net/connection.js";
+export type { PoolStats, OriginStats, Timeouts } from "./pool/types.js";
+export type { PoolEvent, PoolEventType, PoolListener } from "./pool/events.js";
+export type { TlsOptions, CloseReason } from "./net/types.js";
 export * from "./errors.js";
 export { VERSION } from "./version.js";

@@ -11,7 +11,7 @@ import { HTTPError, RequestError, TooManyRedirects } from "../errors.js";
 import { Headers, type HeadersInit } from "../http/headers.js";
 import { PreparedHeaders } from "../http/serializer.js";
 import type { LimitsInit } from "../pool/limits.js";
-import type { PoolStats } from "../pool/pool.js";
+import type { PoolStats } from "../pool/types.js";
 import { HTTPTransport } from "../transport/http-transport.js";
 import { ADOPT_HEADERS, type Content, type FormData, type QueryParams, Request, withParams } from "../transport/request.js";
 import type { Response } from "../transport/response.js";

@@ -1,5 +1,5 @@
 /** Timeout settings as users write them, and as the transport needs them. */
-import type { Timeouts } from "../pool/pool.js";
+import type { Timeouts } from "../pool/types.js";
 import { DEFAULT_TIMEOUTS } from "../transport/http-transport.js";
 
 /** Milliseconds for all four, `null` for none, or each one separately (unset ones keep the base value). */

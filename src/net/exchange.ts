@@ -1,9 +1,9 @@
 /**
  * An exchange: one request and its response on a connection. The vocabulary the
  * pool and the connection share (what is sent, what comes back, who hears how it
- * went) and the little state a connection keeps per request.
+ * went) and the state a connection keeps per request.
  */
-import type { Phase, TransportError } from "../errors.js";
+import type { Outcome, Phase, TransportError } from "../errors.js";
 import type { Framing } from "../http/framing.js";
 import type { ResponseHead } from "../http/parser.js";
 import type { ResponseBody } from "./body.js";
@@ -24,17 +24,17 @@ export interface IncomingResponse {
 }
 
 /**
- * Who hears how a request went: the response head (with its body to read) or the
- * error that ended it before the head (errors after the head go to the body's
- * reader), then, once, that the exchange is over. A callback object rather than a
- * promise: the pool reacts in the same tick, e.g. to retry, and no promise is
- * made per request at this level.
+ * Who hears how a request went. Exactly one of two paths, each with one terminal call:
+ *   - `onResponse` (the head, with its body to read), later `onEnd(outcome)` once the
+ *     body was read to the end, abandoned or failed (its reader hears the error);
+ *   - `onError` alone: it failed before any response head, and the exchange is over.
+ * A callback object rather than a promise: the pool reacts in the same tick, e.g. to
+ * retry, and no promise is made per request at this level.
  */
 export interface ExchangeHandler {
   onResponse(response: IncomingResponse): void;
   onError(error: Error, failure: Failure): void;
-  /** The exchange is over: its response was read to the end, abandoned, or failed. */
-  onEnd(): void;
+  onEnd(outcome: Outcome): void;
 }
 
 export interface ExchangeTimeouts {
@@ -50,19 +50,29 @@ export function pipelinable(request: OutgoingRequest): boolean {
   return IDEMPOTENT.has(request.method) && (request.body === null || request.body instanceof Uint8Array);
 }
 
+/**
+ * The request side of an exchange:
+ *   sending ──► sent        the whole request reached the kernel (RequestWriter)
+ *      └──────► abandoned   we stopped before the end: answered early, or failed (Connection)
+ */
+export type RequestSide = "sending" | "sent" | "abandoned";
+
+/**
+ * The response side, all written by the Connection:
+ *   awaiting head ──► body ──► done
+ *                      └──► draining ──► done     the reader gave up; the rest is read and dropped
+ *   (any) ──► done                                failed
+ */
+export type ResponseSide = "awaiting head" | "body" | "draining" | "done";
+
 /** The state of one request on the connection. Everything else is per connection. */
 export class Exchange {
-  phase: Phase = "write";
-  /** Answered, abandoned or failed: nothing more happens to it. */
-  over = false;
-  /** The request is fully written. */
-  written = false;
-  /** The response head arrived before the request was fully written (e.g. an early 413). */
-  early = false;
+  request: RequestSide = "sending";
+  response: ResponseSide = "awaiting head";
   body: ResponseBody | undefined;
-  /** Bytes read after the reader gave up, hoping to keep the connection; -1 while the reader reads. */
-  draining = -1;
-  /** The response's own verdict on keeping the connection. */
+  /** Bytes read and dropped while draining (Connection's DRAIN_LIMIT bounds it). */
+  drained = 0;
+  /** The response's own verdict on keeping the connection (from its head). */
   keepAlive = false;
 
   constructor(
@@ -74,6 +84,27 @@ export class Exchange {
     /** 1 for the connection's first request, 2 for the second... */
     readonly sequence: number,
   ) {}
+
+  /** The whole request was written. */
+  get written(): boolean {
+    return this.request === "sent";
+  }
+
+  /** Answered, abandoned or failed: nothing more happens to it. */
+  get over(): boolean {
+    return this.response === "done";
+  }
+
+  /** The response head came before the request was fully written (an early 413, say). */
+  get early(): boolean {
+    return this.request === "abandoned" && (this.response === "body" || this.response === "draining");
+  }
+
+  /** Where a failure now would have happened. */
+  get phase(): Phase {
+    if (this.response === "body" || this.response === "draining") return "read body";
+    return this.request === "sending" ? "write" : "read head";
+  }
 }
 
 /** Why a request failed, for the pool's retry decision. */
@@ -86,6 +117,3 @@ export interface Failure {
   /** The peer closed or reset the connection (rather than a timeout or a protocol error). */
   readonly dropped: boolean;
 }
-
-/** A fail() target that is no exchange: every request in flight fails as one waiting behind another. */
-export const BEHIND: ExchangeHandler = { onResponse() {}, onError() {}, onEnd() {} };

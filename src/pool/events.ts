@@ -3,24 +3,19 @@
  * given in the options and is published on a `node:diagnostics_channel` channel
  * named `wirepool:<type>` (e.g. `wirepool:connection:closed`), so tools can watch
  * a pool they did not create. Nothing is built when nobody listens.
+ *
+ * Pairs: every `connection:opened` ends with one `connection:closed` (with its
+ * reason); every `request:queued` (the request reached the pool, whether it then
+ * waits or is assigned in the same tick) ends with one `request:finished` (with its
+ * outcome). Events carry ids and reasons, never live objects.
  */
 import type diagnostics from "node:diagnostics_channel";
 import { createRequire } from "node:module";
-import type { CloseReason } from "../net/connection.js";
+import type { Outcome } from "../errors.js";
+import type { CloseReason } from "../net/types.js";
 
-export type PoolEvent =
-  | { type: "connection:opened"; origin: string; connection: number }
-  | { type: "connection:reused"; origin: string; connection: number }
-  | { type: "connection:idle"; origin: string; connection: number }
-  | { type: "connection:closed"; origin: string; connection: number; reason: CloseReason }
-  | { type: "request:queued"; origin: string }
-  | { type: "request:assigned"; origin: string; connection: number }
-  | { type: "request:finished"; origin: string; connection: number };
-
-export type PoolEventType = PoolEvent["type"];
-export type PoolListener = (event: PoolEvent) => void;
-
-const TYPES: PoolEventType[] = [
+/** The one list of event types; the PoolEvent union below is derived from it. */
+const TYPES = [
   "connection:opened",
   "connection:reused",
   "connection:idle",
@@ -28,7 +23,35 @@ const TYPES: PoolEventType[] = [
   "request:queued",
   "request:assigned",
   "request:finished",
-];
+] as const;
+
+export type PoolEventType = (typeof TYPES)[number];
+
+interface ConnectionFields {
+  origin: string;
+  connection: number;
+}
+
+interface RequestFields {
+  origin: string;
+  /** The request's id within this process, the same in all its events. */
+  request: number;
+}
+
+/** Each event type's fields besides `type`. */
+interface EventFields extends Record<PoolEventType, object> {
+  "connection:opened": ConnectionFields;
+  "connection:reused": ConnectionFields & { request: number };
+  "connection:idle": ConnectionFields;
+  "connection:closed": ConnectionFields & { reason: CloseReason };
+  "request:queued": RequestFields;
+  "request:assigned": RequestFields & { connection: number };
+  /** `connection` is absent when the request never got one (aborted or timed out while waiting). */
+  "request:finished": RequestFields & { connection?: number; outcome: Outcome };
+}
+
+export type PoolEvent = { [K in PoolEventType]: { type: K } & EventFields[K] }[PoolEventType];
+export type PoolListener = (event: PoolEvent) => void;
 
 type Channels = Record<PoolEventType, diagnostics.Channel>;
 let channels: Channels | undefined;

@@ -1,60 +1,79 @@
-import type { Connection } from "../net/connection.js";
-import type { ExchangeHandler, Failure, IncomingResponse, OutgoingRequest } from "../net/exchange.js";
-import type { Origin } from "../net/origin.js";
-import type { ConnectionPool, PoolCaller, PoolRequestOptions } from "./pool.js";
-
 /**
- * One request from the moment it reaches the pool until its response head (or an
- * error): it waits in the queue, is given a connection, and hears back from the
+ * Job: one request from the moment it reaches the pool until its exchange is
+ * over. It waits in the queue, is handed a connection, and then hears from that
  * connection as its ExchangeHandler. No promise is made here besides the one the
  * caller awaits.
+ *
+ *   waiting ──► connecting ──► exchanging ──► done
+ *      │  └──────────────────────►│ (an idle connection)
+ *      │            │             │
+ *      └────────────┴─────────────┴──► done (aborted, timed out, failed)
+ *
+ *   exchanging ──► waiting   once, the safe retry (`retry` is set)
+ *   connecting ──► waiting   a connection that could not open, with connectRetries
+ *
+ * "done" is reached exactly once, and then the pool emits the request's one
+ * terminal event (`request:finished`, with an outcome).
  */
+import type { Outcome } from "../errors.js";
+import type { ExchangeHandler, Failure, IncomingResponse } from "../net/exchange.js";
+import type { PoolCaller, PooledConnection, PoolRequest } from "./types.js";
+
+export type JobStage = "waiting" | "connecting" | "exchanging" | "done";
+
+/** What a Job reports to the pool (the pool implements it). */
+export interface JobOwner {
+  exchangeFailed(job: Job, error: Error, failure: Failure): void;
+  exchangeEnded(job: Job, outcome: Outcome): void;
+}
+
+let nextId = 1;
+
 export class Job implements ExchangeHandler {
-  /** The connection working for it, once assigned. */
-  connection: Connection | undefined;
+  readonly id = nextId++;
+  /** Written by the pool only. */
+  stage: JobStage = "waiting";
+  /** The connection handed to it (connecting or sending), while it has one. */
+  connection: PooledConnection | undefined;
   /**
-   * Set when a reused connection failed under this request: the retry must go on a
-   * connection opened after that moment (performance.now() ms), never on an older
-   * one that may be just as stale. -1 before any failure.
+   * Set when a reused connection failed under this request and it is being retried:
+   * the retry goes on a connection opened at or after `notBefore` (clock ms), never on
+   * an older one that may be just as stale.
    */
-  retriedAt = -1;
-  /** When waiting turns into a PoolTimeout (performance.now() ms), or Infinity. */
+  retry: { readonly notBefore: number } | undefined;
+  /** When waiting turns into a PoolTimeout (clock ms), or Infinity. */
   deadline = Infinity;
-  /** Listens to the caller's AbortSignal, from the queue until the response head. */
+  /** Listens to the caller's AbortSignal, from the queue until the exchange is over. */
   onAbort: (() => void) | undefined;
   /** Connections that failed to open for it so far (see PoolOptions.connectRetries). */
   connectFailures = 0;
 
   constructor(
-    readonly pool: ConnectionPool,
-    readonly origin: Origin,
-    readonly request: OutgoingRequest,
-    readonly options: PoolRequestOptions,
-    /** The body can be sent again: a condition of the one safe retry. */
-    readonly replayable: boolean,
-    readonly caller: PoolCaller<unknown>,
-    private readonly settle: (value: unknown) => void,
+    private readonly owner: JobOwner,
+    readonly spec: PoolRequest,
+    private readonly caller: PoolCaller<unknown>,
+    private readonly resolve: (value: unknown) => void,
     private readonly fail: (error: unknown) => void,
   ) {}
 
-  resolve(response: IncomingResponse): void {
-    this.settle(this.caller.respond(response));
-  }
-
+  /** Settles the caller's promise with `error`, which the caller annotates first. */
   reject(error: unknown): void {
-    this.caller.failing(error);
+    this.caller.annotate(error);
     this.fail(error);
   }
 
+  // --- ExchangeHandler
+
+  /** The response head: the caller's promise resolves (the exchange goes on while the body is read). */
   onResponse(response: IncomingResponse): void {
-    this.pool.succeeded(this, response);
+    this.resolve(this.caller.respond(response));
   }
 
   onError(error: Error, failure: Failure): void {
-    this.pool.failed(this, error, failure);
+    this.owner.exchangeFailed(this, error, failure);
   }
 
-  onEnd(): void {
-    this.pool.ended(this);
+  onEnd(outcome: Outcome): void {
+    this.owner.exchangeEnded(this, outcome);
   }
 }

@@ -35,3 +35,9 @@ export function resolveLimits(init: LimitsInit = {}): Limits {
   }
   return limits;
 }
+
+/** `value` if it is a whole number >= `min`, else a RangeError naming the option. */
+export function wholeNumber(name: string, value: number, min: number): number {
+  if (!Number.isInteger(value) || value < min) throw new RangeError(`${name} must be a whole number >= ${min}, got ${value}`);
+  return value;
+}

@@ -6,12 +6,13 @@
 import { HTTPError } from "../errors.js";
 import { type BodyLength, chooseFraming } from "../http/framing.js";
 import { serializeRequestHead } from "../http/serializer.js";
-import type { TlsOptions } from "../net/connection.js";
 import type { IncomingResponse } from "../net/exchange.js";
 import { originOf } from "../net/origin.js";
+import type { TlsOptions } from "../net/types.js";
 import type { PoolListener } from "../pool/events.js";
 import type { LimitsInit } from "../pool/limits.js";
-import { ConnectionPool, type PoolCaller, type PoolStats, type Timeouts } from "../pool/pool.js";
+import { ConnectionPool } from "../pool/pool.js";
+import type { PoolCaller, PoolRequest, PoolStats, Timeouts } from "../pool/types.js";
 import type { Request } from "./request.js";
 import { Response } from "./response.js";
 import type { Transport } from "./transport.js";
@@ -46,7 +47,7 @@ class ResponseMaker implements PoolCaller<Response> {
     return new Response(head.status, { rawHeaders: head.rawHeaders, reasonPhrase: head.reason, httpVersion, request: this.request }, body, this.startedAt);
   }
 
-  failing(error: unknown): void {
+  annotate(error: unknown): void {
     if (error instanceof HTTPError) error.withContext({ request: this.request });
   }
 }
@@ -73,21 +74,14 @@ export class HTTPTransport implements Transport {
 
   handleRequest(request: Request): Promise<Response> {
     const caller = new ResponseMaker(request);
+    let spec: PoolRequest;
     try {
-      const { method, url, headers, body } = request;
-      const origin = originOf(url);
-      const length: BodyLength = body.kind === "none" ? NONE : body.kind === "bytes" ? { kind: "known", length: body.bytes.length } : UNKNOWN;
-      const framing = chooseFraming(method, length, headers);
-      // The Client's default headers, untouched since it built the request, were validated and serialized once.
-      const prepared = request.prepared !== undefined && request.prepared.revision === headers.revision ? request.prepared.text : undefined;
-      const head = serializeRequestHead({ method, target: url.pathname + url.search, host: url.host, headers: prepared ? undefined : headers, framing, prepared });
-      const wireBody = body.kind === "none" ? null : body.kind === "bytes" ? body.bytes : body.stream;
-      const options = { timeouts: request.extensions.timeout ?? DEFAULT_TIMEOUTS, signal: request.extensions.signal };
-      return this.pool.request(origin, { method, head, framing, body: wireBody }, options, request.replayable, caller);
+      spec = toPoolRequest(request);
     } catch (err) {
-      caller.failing(err);
+      caller.annotate(err);
       return Promise.reject(err);
     }
+    return this.pool.request(spec, caller);
   }
 
   stats(): PoolStats {
@@ -97,4 +91,18 @@ export class HTTPTransport implements Transport {
   close(): Promise<void> {
     return this.pool.close();
   }
+}
+
+/** The request as the pool takes it: its origin, the serialized head, the framing and the body, and its timeouts. */
+export function toPoolRequest(request: Request): PoolRequest {
+  const { method, url, headers, body } = request;
+  const origin = originOf(url);
+  const length: BodyLength = body.kind === "none" ? NONE : body.kind === "bytes" ? { kind: "known", length: body.bytes.length } : UNKNOWN;
+  const framing = chooseFraming(method, length, headers);
+  // The Client's default headers, untouched since it built the request, were validated and serialized once.
+  const prepared = request.prepared !== undefined && request.prepared.revision === headers.revision ? request.prepared.text : undefined;
+  const head = serializeRequestHead({ method, target: url.pathname + url.search, host: url.host, headers: prepared ? undefined : headers, framing, prepared });
+  const wireBody = body.kind === "none" ? null : body.kind === "bytes" ? body.bytes : body.stream;
+  const { timeout, signal } = request.extensions;
+  return { origin, request: { method, head, framing, body: wireBody }, timeouts: timeout ?? DEFAULT_TIMEOUTS, signal, replayable: request.replayable };
 }

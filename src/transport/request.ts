@@ -6,7 +6,7 @@ import type { Readable } from "node:stream";
 import { InvalidURL, type RequestInfo } from "../errors.js";
 import { Headers, type HeadersInit } from "../http/headers.js";
 import type { PreparedHeaders } from "../http/serializer.js";
-import type { Timeouts } from "../pool/pool.js";
+import type { Timeouts } from "../pool/types.js";
 
 export type Content = string | Uint8Array | AsyncIterable<Uint8Array | string> | Readable | ReadableStream<Uint8Array>;
 export type QueryValue = string | number | boolean;

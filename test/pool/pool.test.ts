@@ -5,7 +5,7 @@ import type { PoolEvent } from "../../src/pool/events.js";
 import { ConnectionPool, type PoolOptions } from "../../src/pool/pool.js";
 import { useCleanup } from "../support/cleanup.js";
 import { eventually, httpServer, onRequests, rawServer, sleep, type TestServer } from "../support/servers.js";
-import { timeouts, wire } from "../support/wire.js";
+import { type timeouts, wire } from "../support/wire.js";
 
 const { defer, serve } = useCleanup();
 
@@ -16,9 +16,7 @@ function pool(options: PoolOptions = {}): ConnectionPool {
 }
 
 async function send(p: ConnectionPool, method: string, url: string, opts: { body?: RequestBody; signal?: AbortSignal; t?: Parameters<typeof timeouts>[0] } = {}) {
-  const { origin, request } = wire(method, url, opts.body ?? null);
-  const replayable = !(opts.body && Symbol.asyncIterator in (opts.body as object));
-  const res = await p.request(origin, request, { timeouts: timeouts(opts.t), signal: opts.signal }, replayable);
+  const res = await p.request(wire(method, url, { body: opts.body ?? null, timeouts: opts.t, signal: opts.signal }));
   const text = Buffer.concat(await res.body.readAll()).toString();
   return { status: res.head.status, text };
 }
@@ -214,12 +212,10 @@ describe("dead and poisoned connections", () => {
   it("an unread small body is drained and the connection kept; a large one is dropped", async () => {
     const s = await serve(httpServer((req, res) => res.end(Buffer.alloc(req.url === "/big" ? 4 * 1024 * 1024 : 1000))));
     const p = pool();
-    const { origin, request } = wire("GET", s.url("/small"));
-    const small = await p.request(origin, request, { timeouts: timeouts() }, true);
+    const small = await p.request(wire("GET", s.url("/small")));
     small.body.cancel();
     await eventually(() => p.stats().idle === 1);
-    const big = wire("GET", s.url("/big"));
-    const res = await p.request(big.origin, big.request, { timeouts: timeouts() }, true);
+    const res = await p.request(wire("GET", s.url("/big")));
     res.body.cancel();
     await eventually(() => p.stats().connections === 0);
     expect(s.accepted).toBe(1);
@@ -358,8 +354,7 @@ describe("aborting in each phase leaves nothing behind", () => {
     }));
     const p = pool();
     const ac = new AbortController();
-    const { origin, request } = wire("GET", s.url());
-    const res = await p.request(origin, request, { timeouts: timeouts(), signal: ac.signal }, true);
+    const res = await p.request(wire("GET", s.url(), { signal: ac.signal }));
     const reading = res.body.readAll();
     await sleep(20);
     ac.abort();

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { ConnectError } from "../../src/errors.js";
 import { ConnectionPool } from "../../src/pool/pool.js";
 import { useCleanup } from "../support/cleanup.js";
-import { timeouts, wire } from "../support/wire.js";
+import { wire } from "../support/wire.js";
 
 const tlsDir = new URL("../support/tls/", import.meta.url);
 const cert = fs.readFileSync(new URL("cert.pem", tlsDir));
@@ -17,8 +17,7 @@ const key = fs.readFileSync(new URL("key.pem", tlsDir));
 const { defer } = useCleanup();
 
 async function get(p: ConnectionPool, url: string): Promise<string> {
-  const { origin, request } = wire("GET", url);
-  const res = await p.request(origin, request, { timeouts: timeouts() }, true);
+  const res = await p.request(wire("GET", url));
   return Buffer.concat(await res.body.readAll()).toString();
 }
 

@@ -3,14 +3,13 @@
  * either closes it or just forgets it. Either way the process must exit by itself.
  */
 import { ConnectionPool } from "../../src/pool/pool.js";
-import { timeouts, wire } from "./wire.js";
+import { wire } from "./wire.js";
 
 const [url, mode] = process.argv.slice(2) as [string, "close" | "forget"];
 const pool = new ConnectionPool();
 await Promise.all(
   Array.from({ length: 5 }, async () => {
-    const { origin, request } = wire("GET", url);
-    const res = await pool.request(origin, request, { timeouts: timeouts() }, true);
+    const res = await pool.request(wire("GET", url));
     await res.body.readAll();
   }),
 );
