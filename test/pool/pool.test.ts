@@ -53,17 +53,21 @@ describe("reuse", () => {
   });
 
   it("the total limit holds across origins, and a busy origin does not block another", async () => {
-    const slow = await serve(httpServer((_req, res) => setTimeout(() => res.end("slow"), 200)));
+    // The slow origin answers only when released, so "not blocked" is shown by order, not by a clock.
+    const held: (() => void)[] = [];
+    let released = false;
+    const slow = await serve(httpServer((_req, res) => (released ? res.end("slow") : void held.push(() => res.end("slow")))));
     const fast = await serve(hello());
     const third = await serve(hello());
     const p = pool({ limits: { maxConnections: 3, maxConnectionsPerHost: 2 } });
     const slowOnes = Array.from({ length: 4 }, () => send(p, "GET", slow.url()));
-    await sleep(20);
-    const t0 = performance.now();
+    await eventually(() => held.length === 2);
     // The slow origin holds 2 of 3 connections and has 2 more requests queued: these must not wait behind them.
-    await send(p, "GET", fast.url());
-    await send(p, "GET", third.url());
-    expect(performance.now() - t0).toBeLessThan(150);
+    expect((await send(p, "GET", fast.url())).text).toBe("hello GET /");
+    expect((await send(p, "GET", third.url())).text).toBe("hello GET /");
+    expect(p.stats().origins[`http://127.0.0.1:${slow.port}`]).toMatchObject({ active: 2, queued: 2 });
+    released = true;
+    for (const answer of held) answer();
     await Promise.all(slowOnes);
     expect(slow.peak).toBe(2);
     expect(slow.peak + fast.peak + third.peak).toBeLessThanOrEqual(4);
@@ -106,19 +110,15 @@ describe("keep-alive", () => {
     expect(s.accepted).toBe(2);
   });
 
-  it("honours the server's Keep-Alive timeout hint, with a second of margin", async () => {
-    const s = await serve(rawServer((socket) => onRequests(socket, (head) => {
-      const t = /\/t(\d+)/.exec(head)![1];
-      socket.write(`HTTP/1.1 200 OK\r\nKeep-Alive: timeout=${t}\r\nContent-Length: 2\r\n\r\nok`);
+  it("does not reuse a connection whose server's Keep-Alive timeout leaves no margin", async () => {
+    // The hint's arithmetic (N s - 1 s) is tested with a fake clock in assign.test.ts; here, that a real header is read.
+    const s = await serve(rawServer((socket) => onRequests(socket, () => {
+      socket.write("HTTP/1.1 200 OK\r\nKeep-Alive: timeout=1\r\nContent-Length: 2\r\n\r\nok");
     })));
     const p = pool();
-    await send(p, "GET", s.url("/t1")); // 1 s - 1 s = 0: never reused
-    await send(p, "GET", s.url("/t1"));
+    await send(p, "GET", s.url());
+    await send(p, "GET", s.url());
     expect(s.accepted).toBe(2);
-    await send(p, "GET", s.url("/t2")); // kept about 1 s
-    await sleep(300);
-    expect(p.stats().idle).toBe(1);
-    await eventually(() => p.stats().idle === 0, 2000);
   });
 });
 
@@ -250,7 +250,6 @@ describe("waiting, timeouts and cancellation", () => {
     const first = send(p, "GET", s.url());
     const ac = new AbortController();
     const waiting = send(p, "GET", s.url(), { signal: ac.signal });
-    await sleep(10);
     expect(p.stats().queued).toBe(1);
     ac.abort(new Error("changed my mind"));
     const err = await waiting.catch((e: unknown) => e);

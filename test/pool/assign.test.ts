@@ -1,0 +1,434 @@
+/**
+ * The pool's rules, one test each, with fake connections and a fake clock: no
+ * sockets, no sleeps, no wall-clock thresholds. Every step is followed by
+ * checkInvariants(), which recounts the pool's caches and limits.
+ */
+import { describe, expect, it } from "vitest";
+import { AbortError, ConnectError, ConnectTimeout, PoolTimeout, ReadError, ReadTimeout, RemoteProtocolError } from "../../src/errors.js";
+import type { PoolEvent } from "../../src/pool/events.js";
+import { fakePool, type FakePool, type Sent } from "../support/fake-pool.js";
+
+const A = "http://a.test/";
+const B = "http://b.test/";
+const C = "http://c.test/";
+
+/** Lets promise callbacks run (no timers involved). */
+const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function checked(p: FakePool): FakePool {
+  p.pool.checkInvariants();
+  return p;
+}
+
+function outcomes(events: PoolEvent[]): Record<number, string[]> {
+  const out: Record<number, string[]> = {};
+  for (const e of events) {
+    if (e.type === "request:queued") out[e.request] = [];
+    if (e.type === "request:finished") out[e.request]!.push(e.outcome);
+  }
+  return out;
+}
+
+describe("assignment order", () => {
+  it("serves waiting requests of one origin first in, first out", async () => {
+    const p = fakePool({ limits: { maxConnectionsPerHost: 1 } });
+    const sent: Sent[] = Array.from({ length: 5 }, (_, i) => p.send(`${A}${i}`));
+    expect(p.opened).toHaveLength(1);
+    const conn = p.opened[0]!;
+    conn.connected();
+    for (let i = 0; i < 5; i++) {
+      checked(p);
+      expect(p.connectionOf(sent[i]!)).toBe(conn);
+      expect(p.pool.stats().queued).toBe(4 - i);
+      conn.serve();
+    }
+    await settled();
+    expect(sent.map((s) => s.state())).toEqual(["ok", "ok", "ok", "ok", "ok"]);
+    expect(p.pool.stats().totals).toMatchObject({ opened: 1, requests: 5, reused: 4 });
+  });
+
+  it("reuses the most recently used idle connection", () => {
+    const p = fakePool();
+    const [x, y] = [p.send(A), p.send(A)];
+    const [first, second] = p.opened;
+    first!.connected();
+    second!.connected();
+    expect(p.connectionOf(x)).toBe(first);
+    expect(p.connectionOf(y)).toBe(second);
+    first!.serve();
+    p.clock.advance(10);
+    second!.serve();
+    const z = p.send(A);
+    expect(p.connectionOf(z)).toBe(second);
+    checked(p);
+  });
+
+  it("a saturated origin does not block a waiter of another origin behind it", () => {
+    const p = fakePool({ limits: { maxConnections: 3, maxConnectionsPerHost: 2 } });
+    for (let i = 0; i < 4; i++) p.send(A);
+    expect(p.pool.stats()).toMatchObject({ connecting: 2, queued: 2 });
+    const b = p.send(B);
+    // B is behind two waiters of A, yet gets the third connection at once.
+    expect(p.opened.map((c) => c.origin.key)).toEqual(["http://a.test:80", "http://a.test:80", "http://b.test:80"]);
+    expect(p.pool.stats().origins["http://b.test:80"]).toMatchObject({ connecting: 1, queued: 0 });
+    p.opened[2]!.connected();
+    expect(p.connectionOf(b)).toBe(p.opened[2]);
+    checked(p);
+  });
+
+  it("under the total limit, closes another origin's least recently used idle connection to make room", () => {
+    const p = fakePool({ limits: { maxConnections: 2 } });
+    p.send(A);
+    p.send(B);
+    const [a, b] = p.opened;
+    a!.connected();
+    b!.connected();
+    a!.serve();
+    p.clock.advance(5);
+    b!.serve();
+    p.send(C);
+    expect(a!.closeReason).toBe("making room");
+    expect(b!.state).toBe("idle");
+    expect(p.opened).toHaveLength(3);
+    checked(p);
+  });
+
+  it("waits rather than close an idle connection of its own origin or a busy one", () => {
+    const p = fakePool({ limits: { maxConnections: 1 } });
+    p.send(A);
+    p.opened[0]!.connected();
+    const b = p.send(B);
+    expect(p.opened).toHaveLength(1);
+    expect(p.pool.stats().queued).toBe(1);
+    p.opened[0]!.serve();
+    // Now idle, so B's waiter may take its slot.
+    expect(p.opened[0]!.closeReason).toBe("making room");
+    expect(p.opened).toHaveLength(2);
+    p.opened[1]!.connected();
+    expect(p.connectionOf(b)).toBe(p.opened[1]);
+    checked(p);
+  });
+
+  it("a retry waiting for a fresh connection does not hold back later waiters of its origin", () => {
+    const p = fakePool({ limits: { maxConnectionsPerHost: 2 } });
+    p.send(A);
+    p.send(A);
+    const [x, y] = p.opened as [NonNullable<(typeof p.opened)[0]>, NonNullable<(typeof p.opened)[0]>];
+    x.connected();
+    y.connected();
+    x.serve();
+    y.serve();
+    p.clock.advance(10);
+    const get = p.send(A); // on y, the top of the stack
+    p.send(A); // on x
+    p.send(A); // waits
+    expect(p.connectionOf(get)).toBe(y);
+    y.fail(); // get is retried; the waiter takes the freed slot and opens a new connection
+    expect(p.opened).toHaveLength(3);
+    x.serve(); // x is idle but older than get's failure: get may not have it
+    expect(p.connectionOf(get)).toBeUndefined();
+    const later = p.send(A);
+    expect(p.connectionOf(later)).toBe(x);
+    checked(p);
+  });
+
+  it("a connection found dead on the idle stack is closed and replaced, and that is no retry", async () => {
+    const p = fakePool();
+    p.send(A);
+    p.opened[0]!.connected();
+    p.opened[0]!.serve();
+    p.opened[0]!.alive = false;
+    const again = p.send(A);
+    expect(p.opened[0]!.closeReason).toBe("server closed");
+    expect(p.opened).toHaveLength(2);
+    p.opened[1]!.connected();
+    p.opened[1]!.serve();
+    await settled();
+    expect(again.state()).toBe("ok");
+    expect(p.pool.stats().totals.retried).toBe(0);
+    checked(p);
+  });
+});
+
+describe("keep-alive", () => {
+  it("maxKeepAliveConnections counts idle connections only", () => {
+    const p = fakePool({ limits: { maxKeepAliveConnections: 2 } });
+    for (let i = 0; i < 5; i++) p.send(A);
+    for (const c of p.opened) c.connected();
+    // Four held open, one finished: 5 connections, 1 idle, nothing closed for the cap.
+    p.opened[4]!.serve();
+    expect(p.pool.stats()).toMatchObject({ connections: 5, idle: 1, active: 4 });
+    checked(p);
+    for (let i = 0; i < 4; i++) p.opened[i]!.serve();
+    expect(p.pool.stats()).toMatchObject({ connections: 2, idle: 2, active: 0 });
+    expect(p.opened.filter((c) => c.closeReason === "keep-alive limit")).toHaveLength(3);
+    checked(p);
+  });
+
+  it("closes an idle connection when keepAliveExpiry has passed, not before", () => {
+    const p = fakePool({ limits: { keepAliveExpiry: 100 } });
+    p.send(A);
+    p.opened[0]!.connected();
+    p.opened[0]!.serve();
+    p.clock.advance(99);
+    expect(p.opened[0]!.state).toBe("idle");
+    p.clock.advance(1);
+    expect(p.opened[0]!.closeReason).toBe("expired");
+    expect(p.pool.stats().connections).toBe(0);
+    checked(p);
+  });
+
+  it("the server's Keep-Alive timeout shortens the expiry by a second of margin", () => {
+    const p = fakePool({ limits: { keepAliveExpiry: 5000 } });
+    p.send(A);
+    p.opened[0]!.connected();
+    p.opened[0]!.serve(200, 3); // Keep-Alive: timeout=3 → kept 2 s
+    p.clock.advance(1999);
+    expect(p.opened[0]!.state).toBe("idle");
+    p.clock.advance(1);
+    expect(p.opened[0]!.closeReason).toBe("expired");
+  });
+
+  it("a Keep-Alive timeout of 1 s or less means the connection is not kept at all", () => {
+    const p = fakePool();
+    p.send(A);
+    p.opened[0]!.connected();
+    p.opened[0]!.serve(200, 1);
+    expect(p.opened[0]!.closeReason).toBe("expired");
+    p.send(A);
+    expect(p.opened).toHaveLength(2);
+  });
+
+  it("an expired idle connection is not handed out even before the timer fires", () => {
+    const p = fakePool({ limits: { keepAliveExpiry: 100 } });
+    p.send(A);
+    p.opened[0]!.connected();
+    p.opened[0]!.serve();
+    // Time passes without the expiry timer having run (a busy event loop).
+    (p.clock as unknown as { time: number }).time += 150;
+    p.send(A);
+    expect(p.opened[0]!.closeReason).toBe("expired");
+    expect(p.opened).toHaveLength(2);
+  });
+});
+
+describe("waiting: the pool timeout and aborts", () => {
+  it("a waiter fails with PoolTimeout when its pool timeout passes, not before", async () => {
+    const p = fakePool({ limits: { maxConnections: 1 } });
+    p.send(A);
+    p.opened[0]!.connected();
+    const waiting = p.send(A, { timeouts: { pool: 50 } });
+    p.clock.advance(49);
+    await settled();
+    expect(waiting.state()).toBe("pending");
+    p.clock.advance(1);
+    await settled();
+    expect(waiting.state()).toBeInstanceOf(PoolTimeout);
+    expect((waiting.state() as Error).message).toMatch(/within 50 ms.*during pool wait/);
+    expect(p.pool.stats().queued).toBe(0);
+    checked(p);
+  });
+
+  it("a request aborted while queued leaves the queue, and ends with outcome aborted", async () => {
+    const p = fakePool({ limits: { maxConnections: 1 } });
+    const first = p.send(A);
+    p.opened[0]!.connected();
+    const ac = new AbortController();
+    const waiting = p.send(A, { signal: ac.signal });
+    ac.abort(new Error("changed my mind"));
+    await settled();
+    expect(waiting.state()).toBeInstanceOf(AbortError);
+    expect(p.pool.stats().queued).toBe(0);
+    p.opened[0]!.serve();
+    expect(p.pool.stats()).toMatchObject({ idle: 1, active: 0 });
+    await settled();
+    expect(first.state()).toBe("ok");
+    expect(Object.values(outcomes(p.events))).toEqual([["response"], ["aborted"]]);
+    checked(p);
+  });
+
+  it("aborting while its connection is connecting closes that connection and frees the slot", async () => {
+    const p = fakePool({ limits: { maxConnections: 1 } });
+    const ac = new AbortController();
+    const first = p.send(A, { signal: ac.signal });
+    const second = p.send(A);
+    ac.abort();
+    await settled();
+    expect(first.state()).toBeInstanceOf(AbortError);
+    expect((first.state() as Error).message).toMatch(/during connect/);
+    expect(p.opened[0]!.closeReason).toBe("aborted");
+    // The slot went to the next waiter.
+    expect(p.opened).toHaveLength(2);
+    p.opened[1]!.connected();
+    expect(p.connectionOf(second)).toBe(p.opened[1]);
+    checked(p);
+  });
+
+  it("a connection that cannot open fails its request; with connectRetries it tries a new one", async () => {
+    const plain = fakePool();
+    const a = plain.send(A);
+    plain.opened[0]!.refuse();
+    await settled();
+    expect(a.state()).toBeInstanceOf(ConnectError);
+
+    const retrying = fakePool({ connectRetries: 1 });
+    const b = retrying.send(A);
+    retrying.opened[0]!.refuse(new ConnectTimeout("connect timed out"));
+    expect(retrying.opened).toHaveLength(2);
+    retrying.opened[1]!.refuse();
+    await settled();
+    expect(b.state()).toBeInstanceOf(ConnectError);
+    expect(retrying.opened).toHaveLength(2);
+    expect(Object.values(outcomes(retrying.events))).toEqual([["error"]]);
+    checked(retrying);
+  });
+});
+
+describe("the one safe retry", () => {
+  /** Two idle connections, both already used once; returns them oldest first. */
+  function twoUsedIdle(p: FakePool) {
+    p.send(A);
+    p.send(A);
+    const [x, y] = p.opened as [NonNullable<(typeof p.opened)[0]>, NonNullable<(typeof p.opened)[0]>];
+    x.connected();
+    y.connected();
+    x.serve();
+    y.serve();
+    p.clock.advance(10);
+    return [x, y] as const;
+  }
+
+  it("a GET dropped on a reused connection before any response byte is retried once, on a connection opened after the failure", async () => {
+    const p = fakePool();
+    const [older, newer] = twoUsedIdle(p);
+    const get = p.send(A);
+    expect(p.connectionOf(get)).toBe(newer);
+    newer.fail();
+    // `older` is idle and usable but just as stale: the retry opens a new connection instead.
+    expect(older.state).toBe("idle");
+    expect(p.opened).toHaveLength(3);
+    p.opened[2]!.connected();
+    expect(p.connectionOf(get)).toBe(p.opened[2]);
+    p.opened[2]!.serve();
+    await settled();
+    expect(get.state()).toBe("ok");
+    expect(p.pool.stats().totals.retried).toBe(1);
+    expect(Object.values(outcomes(p.events)).at(-1)).toEqual(["response"]);
+    checked(p);
+  });
+
+  it("fails when the retry, too, dies on a reused connection, and says so", async () => {
+    const p = fakePool({ limits: { maxConnectionsPerHost: 1 } });
+    p.send(A);
+    const x = p.opened[0]!;
+    x.connected();
+    x.serve();
+    const get = p.send(A);
+    const other = p.send(A); // waits behind it
+    x.fail();
+    // The retry queues behind `other`, which opens the next connection and uses it first.
+    const fresh = p.opened[1]!;
+    fresh.connected();
+    expect(p.connectionOf(other)).toBe(fresh);
+    fresh.serve();
+    expect(p.connectionOf(get)).toBe(fresh);
+    fresh.fail();
+    await settled();
+    const err = get.state() as ReadError;
+    expect(err).toBeInstanceOf(ReadError);
+    expect(err.message).toMatch(/it failed again on a new connection/);
+    expect(p.pool.stats().totals.retried).toBe(1);
+    checked(p);
+  });
+
+  it("a POST is never retried, and the error says the connection had been reused", async () => {
+    const p = fakePool();
+    twoUsedIdle(p);
+    const post = p.send(A, { method: "POST" });
+    p.connectionOf(post)!.fail();
+    await settled();
+    const err = post.state() as ReadError;
+    expect(err).toBeInstanceOf(ReadError);
+    expect(err.message).toMatch(/the connection had been reused and POST is not retried automatically/);
+    expect(err.connectionReused).toBe(true);
+    expect(p.pool.stats().totals.retried).toBe(0);
+  });
+
+  it("a body that cannot be sent again is never retried", async () => {
+    const p = fakePool();
+    twoUsedIdle(p);
+    const put = p.send(A, { method: "PUT", replayable: false });
+    p.connectionOf(put)!.fail();
+    await settled();
+    expect(put.state()).toBeInstanceOf(ReadError);
+    expect(p.pool.stats().totals.retried).toBe(0);
+  });
+
+  it("no retry once part of the response had arrived", async () => {
+    const p = fakePool();
+    twoUsedIdle(p);
+    const get = p.send(A);
+    p.connectionOf(get)!.fail({ beforeResponse: false });
+    await settled();
+    expect(get.state()).toBeInstanceOf(ReadError);
+    expect(p.pool.stats().totals.retried).toBe(0);
+  });
+
+  it("no retry for a timeout or a protocol error: only a dropped connection is retried", async () => {
+    const p = fakePool();
+    twoUsedIdle(p);
+    const timedOut = p.send(A);
+    p.connectionOf(timedOut)!.fail({ dropped: false, error: new ReadTimeout("no data") });
+    const p2 = fakePool();
+    twoUsedIdle(p2);
+    const garbled = p2.send(A);
+    p2.connectionOf(garbled)!.fail({ dropped: false, error: new RemoteProtocolError("HPE_INVALID_CONSTANT", "bad") });
+    await settled();
+    expect(timedOut.state()).toBeInstanceOf(ReadTimeout);
+    expect(garbled.state()).toBeInstanceOf(RemoteProtocolError);
+    expect(p.pool.stats().totals.retried + p2.pool.stats().totals.retried).toBe(0);
+  });
+
+  it("no retry on a connection's first request: the failure was not staleness", async () => {
+    const p = fakePool();
+    const get = p.send(A);
+    p.opened[0]!.connected();
+    p.opened[0]!.fail();
+    await settled();
+    expect(get.state()).toBeInstanceOf(ReadError);
+    expect(p.pool.stats().totals.retried).toBe(0);
+  });
+
+  it("a retried request can still be aborted while it waits again", async () => {
+    const p = fakePool({ limits: { maxConnections: 2 } });
+    const [, newer] = twoUsedIdle(p);
+    const ac = new AbortController();
+    const get = p.send(A, { signal: ac.signal });
+    expect(p.connectionOf(get)).toBe(newer);
+    newer.fail();
+    // The retry wants a fresh connection; it is connecting.
+    expect(p.pool.stats().connecting).toBe(1);
+    ac.abort();
+    await settled();
+    expect(get.state()).toBeInstanceOf(AbortError);
+    expect(p.pool.stats()).toMatchObject({ connecting: 0, queued: 0 });
+    checked(p);
+  });
+});
+
+describe("closing", () => {
+  it("close() waits for the request in flight, then closes everything and stops the timers", async () => {
+    const p = fakePool({ limits: { keepAliveExpiry: 1000 } });
+    const a = p.send(A);
+    p.opened[0]!.connected();
+    let closed = false;
+    const closing = p.pool.close().then(() => (closed = true));
+    await settled();
+    expect(closed).toBe(false);
+    p.opened[0]!.serve();
+    await closing;
+    expect(a.state()).toBe("ok");
+    expect(p.opened[0]!.closeReason).toBe("pool closed");
+    expect(p.clock.pending).toBe(0);
+  });
+});
