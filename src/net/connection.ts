@@ -12,7 +12,8 @@
  * the reuse verdict, below.
  *
  * Its rooms: dial.ts opens the socket, request-writer.ts writes requests,
- * phase-timer.ts is the one timer for connect/write/read; this file keeps the
+ * phase-timer.ts is the one timer for connect/write/read, read-buffer.ts is where
+ * plain TCP reads go; this file keeps the
  * lifecycle, the queue of exchanges, the read loop and the verdict. Socket
  * listeners are attached once per connection, not per request: the per-request
  * cost here is one Exchange object, no promise.
@@ -37,6 +38,7 @@ import { type DialOptions, dial } from "./dial.js";
 import { Exchange, type ExchangeHandler, type ExchangeTimeouts, type Failure, type OutgoingRequest, pipelinable } from "./exchange.js";
 import type { Origin } from "./origin.js";
 import { PhaseTimer, type TimerPhase } from "./phase-timer.js";
+import { ReadBuffer } from "./read-buffer.js";
 import { RequestWriter } from "./request-writer.js";
 import type { CloseReason, ConnectionOwner, ConnectionState } from "./types.js";
 
@@ -51,10 +53,6 @@ export interface ConnectOptions extends DialOptions {
 const DRAIN_LIMIT = 64 * 1024;
 /** Errors that mean the peer dropped the connection, as opposed to a timeout or bad bytes. */
 const DROP_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
-/** Size of a plain TCP connection's read buffer. */
-const READ_SIZE = 64 * 1024;
-/** Body pieces smaller than this are copied out of the read buffer; larger ones take the buffer with them. */
-const COPY_BELOW = 16 * 1024;
 
 /**
  * The reuse verdict, once a response has ended (RFC 9112 §9.3): keep the connection
@@ -94,11 +92,8 @@ export class Connection implements BodySource {
 
   private readonly owner: ConnectionOwner<Connection>;
   private readonly socket: net.Socket;
-  /** Chunks handed to onData live in `readBuffer`, which the next read overwrites (plain TCP only). */
-  private readonly borrowed: boolean;
-  private readBuffer: Buffer | undefined;
-  /** A body chunk still points into `readBuffer`: the next read needs a fresh one. */
-  private readBufferTaken = false;
+  /** Plain TCP reads into this buffer of ours, which the next read overwrites; TLS reads into Node's. */
+  private readonly readBuffer: ReadBuffer | undefined;
   private readonly parser: ResponseParser;
   private readonly writer: RequestWriter;
   private readonly timer: PhaseTimer;
@@ -115,9 +110,10 @@ export class Connection implements BodySource {
       options.maxHeaderSize === undefined ? {} : { maxHeaderSize: options.maxHeaderSize },
     );
     this.timer = new PhaseTimer((phase, ms) => this.onTimeout(phase, ms));
-    const dialed = dial(origin, options, { readBuffer: () => this.nextReadBuffer(), onData: (c) => this.onData(c) }, () => this.onConnect());
+    const readBuffer = new ReadBuffer();
+    const dialed = dial(origin, options, { readBuffer: () => readBuffer.next(), onData: (c) => this.onData(c) }, () => this.onConnect());
     this.socket = dialed.socket;
-    this.borrowed = dialed.borrowed;
+    this.readBuffer = dialed.borrowed ? readBuffer : undefined;
     this.writer = new RequestWriter(this.socket, {
       written: (ex) => this.written(ex),
       stalled: (ex) => {
@@ -301,22 +297,7 @@ export class Connection implements BodySource {
   private onBody(chunk: Uint8Array): void {
     const body = this.exchanges[0]?.body;
     if (body === undefined || body.done) return;
-    if (this.borrowed) {
-      // Small pieces are copied so the buffer can be read into again; a large one keeps the
-      // buffer (no copy at all) and the next read gets a new one, as Node would have done.
-      if (chunk.length < COPY_BELOW) chunk = Buffer.from(chunk);
-      else this.readBufferTaken = true;
-    }
-    body.push(chunk);
-  }
-
-  /** Where the next read goes: the same buffer, unless a body chunk still needs it. */
-  private nextReadBuffer(): Buffer {
-    if (this.readBuffer === undefined || this.readBufferTaken) {
-      this.readBuffer = Buffer.allocUnsafe(READ_SIZE);
-      this.readBufferTaken = false;
-    }
-    return this.readBuffer;
+    body.push(this.readBuffer === undefined ? chunk : this.readBuffer.keep(chunk));
   }
 
   /**
