@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { AbortError, ConnectError, ConnectTimeout, PoolTimeout, ReadError, ReadTimeout, RemoteProtocolError } from "../../src/errors.js";
 import type { PoolEvent } from "../../src/pool/events.js";
-import { fakePool, type FakePool, type Sent } from "../support/fake-pool.js";
+import { type FakeConnection, fakePool, type FakePool, type Sent } from "../support/fake-pool.js";
 
 const A = "http://a.test/";
 const B = "http://b.test/";
@@ -49,15 +49,7 @@ describe("assignment order", () => {
 
   it("reuses the most recently used idle connection", () => {
     const p = fakePool();
-    const [x, y] = [p.send(A), p.send(A)];
-    const [first, second] = p.opened;
-    first!.connected();
-    second!.connected();
-    expect(p.connectionOf(x)).toBe(first);
-    expect(p.connectionOf(y)).toBe(second);
-    first!.serve();
-    p.clock.advance(10);
-    second!.serve();
+    const [, second] = p.usedIdle(A, A);
     const z = p.send(A);
     expect(p.connectionOf(z)).toBe(second);
     checked(p);
@@ -78,14 +70,7 @@ describe("assignment order", () => {
 
   it("under the total limit, closes another origin's least recently used idle connection to make room", () => {
     const p = fakePool({ limits: { maxConnections: 2 } });
-    p.send(A);
-    p.send(B);
-    const [a, b] = p.opened;
-    a!.connected();
-    b!.connected();
-    a!.serve();
-    p.clock.advance(5);
-    b!.serve();
+    const [a, b] = p.usedIdle(A, B);
     p.send(C);
     expect(a!.closeReason).toBe("making room");
     expect(b!.state).toBe("idle");
@@ -111,14 +96,7 @@ describe("assignment order", () => {
 
   it("a retry waiting for a fresh connection does not hold back later waiters of its origin", () => {
     const p = fakePool({ limits: { maxConnectionsPerHost: 2 } });
-    p.send(A);
-    p.send(A);
-    const [x, y] = p.opened as [NonNullable<(typeof p.opened)[0]>, NonNullable<(typeof p.opened)[0]>];
-    x.connected();
-    y.connected();
-    x.serve();
-    y.serve();
-    p.clock.advance(10);
+    const [x, y] = p.usedIdle(A, A) as [FakeConnection, FakeConnection];
     const get = p.send(A); // on y, the top of the stack
     p.send(A); // on x
     p.send(A); // waits
@@ -286,17 +264,7 @@ describe("waiting: the pool timeout and aborts", () => {
 
 describe("the one safe retry", () => {
   /** Two idle connections, both already used once; returns them oldest first. */
-  function twoUsedIdle(p: FakePool) {
-    p.send(A);
-    p.send(A);
-    const [x, y] = p.opened as [NonNullable<(typeof p.opened)[0]>, NonNullable<(typeof p.opened)[0]>];
-    x.connected();
-    y.connected();
-    x.serve();
-    y.serve();
-    p.clock.advance(10);
-    return [x, y] as const;
-  }
+  const twoUsedIdle = (p: FakePool) => p.usedIdle(A, A) as [FakeConnection, FakeConnection];
 
   it("a GET dropped on a reused connection before any response byte is retried once, on a connection opened after the failure", async () => {
     const p = fakePool();

@@ -169,6 +169,11 @@ export interface FakePool {
   send(url: string, options?: { method?: string; signal?: AbortSignal; timeouts?: Partial<Timeouts>; replayable?: boolean }): Sent;
   /** The connection currently serving `sent`, if any. */
   connectionOf(sent: Sent): FakeConnection | undefined;
+  /**
+   * One connection per URL, each opened, used once and idle again, 5 ms apart (so the first
+   * is the least recently used); then 5 ms more pass. Returns them in that order.
+   */
+  usedIdle(...urls: string[]): FakeConnection[];
 }
 
 export interface Sent {
@@ -217,5 +222,17 @@ export function fakePool(options: Omit<PoolOptions, "connect" | "clock" | "onEve
     return { spec, result, state: () => state };
   };
   const connectionOf = (sent: Sent) => opened.find((c) => c.current?.request === sent.spec.request);
-  return { pool, clock, opened, events, send, connectionOf };
+  const usedIdle = (...urls: string[]) => {
+    const before = opened.length;
+    for (const url of urls) send(url);
+    const conns = opened.slice(before);
+    if (conns.length !== urls.length) throw new Error("usedIdle: each URL should have opened a connection");
+    for (const conn of conns) conn.connected();
+    for (const conn of conns) {
+      conn.serve();
+      clock.advance(5);
+    }
+    return conns;
+  };
+  return { pool, clock, opened, events, send, connectionOf, usedIdle };
 }
