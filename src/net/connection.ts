@@ -205,6 +205,8 @@ export class Connection implements BodySource {
         this.end(ex, "aborted");
       }
     }
+    // A streamed body's writer asleep until drain wakes, sees its exchange is over, and exits.
+    this.writer.wake();
     if (wasConnecting) error ??= new ConnectError(`connection closed before it was established (${reason})`, { origin: this.origin.key, phase: "connect" });
     this.owner.connectionClosed(this, error);
   }
@@ -420,7 +422,6 @@ export class Connection implements BodySource {
       this.stop(ex);
       ex.handler.onError(err, failure);
     }
-    this.writer.wake();
     this.close(reason);
   }
 
