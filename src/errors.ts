@@ -23,6 +23,8 @@
  * caller, and the message is rebuilt so that it always says what and where.
  */
 
+import type { Response } from "./transport/response.js";
+
 /** Where in a request's life an error happened. */
 export type Phase = "pool wait" | "connect" | "write" | "read head" | "read body" | "close";
 
@@ -63,10 +65,6 @@ export class HTTPError extends Error {
     this.note = context.note;
     this.connectionReused = context.connectionReused;
     this.message = this.compose();
-  }
-
-  override get name(): string {
-    return this.constructor.name;
   }
 
   /**
@@ -139,36 +137,61 @@ export class TooManyRedirects extends RequestError {}
  * The caller's AbortSignal fired. `name` is "AbortError" like the DOM's, so code
  * that checks `err.name === "AbortError"` keeps working; `cause` is the signal's reason.
  */
-export class AbortError extends RequestError {
-  override get name(): string {
-    return "AbortError";
-  }
-}
+export class AbortError extends RequestError {}
 
-/** Raised by `Response.raiseForStatus()` for 4xx and 5xx responses. */
+/** Raised by `Response.raiseForStatus()` for 4xx and 5xx responses; `response` is the Response itself. */
 export class HTTPStatusError extends HTTPError {
-  readonly response: { readonly status: number };
+  readonly response: Response;
 
-  constructor(detail: string, response: { readonly status: number }, context: ErrorContext = {}) {
+  constructor(detail: string, response: Response, context: ErrorContext = {}) {
     super(detail, context);
     this.response = response;
   }
 }
 
-export class InvalidURL extends Error {
-  override get name(): string {
-    return "InvalidURL";
-  }
-}
+export class InvalidURL extends Error {}
 
-export class StreamError extends Error {
-  override get name(): string {
-    return this.constructor.name;
-  }
-}
+export class StreamError extends Error {}
 export class StreamConsumed extends StreamError {}
 export class StreamClosed extends StreamError {}
 export class ResponseNotRead extends StreamError {}
+
+/**
+ * Each class's `name`, as a string: `constructor.name` would not survive a minifier
+ * (a minified bundle printed "S: could not connect..." and `err.name === "ReadTimeout"`
+ * was false). Set on the prototypes, where Error keeps its own `name`.
+ */
+const NAMES: [abstract new (...args: never[]) => Error, string][] = [
+  [HTTPError, "HTTPError"],
+  [RequestError, "RequestError"],
+  [TransportError, "TransportError"],
+  [TimeoutException, "TimeoutException"],
+  [ConnectTimeout, "ConnectTimeout"],
+  [ReadTimeout, "ReadTimeout"],
+  [WriteTimeout, "WriteTimeout"],
+  [PoolTimeout, "PoolTimeout"],
+  [NetworkError, "NetworkError"],
+  [ConnectError, "ConnectError"],
+  [ReadError, "ReadError"],
+  [WriteError, "WriteError"],
+  [CloseError, "CloseError"],
+  [ProtocolError, "ProtocolError"],
+  [LocalProtocolError, "LocalProtocolError"],
+  [RemoteProtocolError, "RemoteProtocolError"],
+  [ProxyError, "ProxyError"],
+  [UnsupportedProtocol, "UnsupportedProtocol"],
+  [ResponseTooLarge, "ResponseTooLarge"],
+  [DecodingError, "DecodingError"],
+  [TooManyRedirects, "TooManyRedirects"],
+  [AbortError, "AbortError"],
+  [HTTPStatusError, "HTTPStatusError"],
+  [InvalidURL, "InvalidURL"],
+  [StreamError, "StreamError"],
+  [StreamConsumed, "StreamConsumed"],
+  [StreamClosed, "StreamClosed"],
+  [ResponseNotRead, "ResponseNotRead"],
+];
+for (const [cls, name] of NAMES) Object.defineProperty(cls.prototype, "name", { value: name, writable: true, configurable: true });
 
 /**
  * How a request's stay in the pool ended, as its terminal event says: a response read to its

@@ -22,12 +22,12 @@
  * - callbacks reach the right parser through `current`, set around each call into
  *   wasm (wasm calls back synchronously and never re-enters), so there is no lookup.
  *
- * The wasm bytes are read out of the package's published file, so the package
- * version is pinned exactly and test/http/llhttp-glue.test.ts fails loudly if the
- * bytes, their imports or exports ever change.
+ * The wasm bytes come from llhttp-wasm 1.0.3 (src/http/llhttp-wasm.ts: read from the
+ * package in the source, built into dist/ for users), pinned exactly; the build and
+ * test/http/llhttp-glue.test.ts fail loudly if the bytes, their imports or exports
+ * ever change.
  */
-import { createRequire } from "node:module";
-import type fsModule from "node:fs";
+import { llhttpWasmBytes } from "./llhttp-wasm.js";
 
 /** llhttp error codes we act on (llhttp's `llhttp_errno_t`). */
 export const ERROR = {
@@ -81,19 +81,6 @@ interface LlhttpExports {
   llhttp_get_error_pos(parser: number): number;
   llhttp_get_error_reason(parser: number): number;
   llhttp_errno_name(code: number): number;
-}
-
-export const LLHTTP_WASM_PACKAGE = "llhttp-wasm/out/index.js";
-
-/** The compiled parser as published in llhttp-wasm 1.0.3 (base64 inside its JavaScript). */
-export function llhttpWasmBytes(): Buffer {
-  const require = createRequire(import.meta.url);
-  const file = require.resolve(LLHTTP_WASM_PACKAGE);
-  // Loaded here, not at import: importing node:fs as a module costs more than the rest of this file.
-  const fs = require("node:fs") as typeof fsModule;
-  const match = /let binaryString = "([A-Za-z0-9+/=]+)"/.exec(fs.readFileSync(file, "latin1"));
-  if (match === null) throw new Error(`llhttp-wasm changed: no wasm binary found in ${file} (wirepool needs llhttp-wasm 1.0.3 exactly)`);
-  return Buffer.from(match[1]!, "base64");
 }
 
 // --- the one wasm instance, created on first use

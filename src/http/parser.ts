@@ -84,6 +84,9 @@ export class ResponseParser {
    * chunks to the handler directly, never copying them into wasm memory.
    */
   private bodyRemaining = -1;
+  /** The body's declared Content-Length, or -1; and body bytes handed on so far: for the error an early close gets. */
+  private bodyLength = -1;
+  private bodyReceived = 0;
   /** Set inside a callback when the message must be rejected; thrown once llhttp returns. */
   private pending: RemoteProtocolError | undefined;
 
@@ -145,6 +148,7 @@ export class ResponseParser {
     this.received += chunk.length;
     const take = Math.min(chunk.length, this.bodyRemaining);
     this.bodyRemaining -= take;
+    this.bodyReceived += take;
     this.handler.onBody(take === chunk.length ? chunk : chunk.subarray(0, take));
     if (this.bodyRemaining > 0) return this.state;
     // llhttp still expects the bytes we took: start it afresh for the next response.
@@ -163,8 +167,7 @@ export class ResponseParser {
     // On success llhttp runs onMessageComplete (which pauses, and moves `state` to "done").
     this.llhttp.finish();
     if ((this.state as ParserState) !== "done") {
-      const where = this.state === "head" ? (this.received === 0 ? "before sending a response" : "inside the response head") : "before the body was complete";
-      this.fail(new RemoteProtocolError("INCOMPLETE_RESPONSE", `server closed the connection ${where}`, this.received));
+      this.fail(new RemoteProtocolError("INCOMPLETE_RESPONSE", this.cutShort()));
     }
     return this.state;
   }
@@ -186,6 +189,15 @@ export class ResponseParser {
     return new RemoteProtocolError("HEADERS_TOO_LARGE", `${what} exceeds ${this.maxHeaderSize} bytes`, this.received);
   }
 
+  /** What an early close cut short, in words. */
+  private cutShort(): string {
+    if (this.state === "head") {
+      return this.received === 0 ? "the server closed the connection before sending a response" : `the server closed the connection inside the response head, after ${this.received} bytes`;
+    }
+    if (this.bodyLength >= 0) return `the server closed the connection after ${this.bodyReceived} of ${this.bodyLength} body bytes`;
+    return `the server closed the connection before the end of the chunked body, after ${this.bodyReceived} body bytes`;
+  }
+
   private beginMessage(): void {
     this.lastSpan = -1;
     this.reason = "";
@@ -194,6 +206,8 @@ export class ResponseParser {
     this.headBytes = STATUS_LINE_OVERHEAD;
     this.headRawBytes = 0;
     this.bodyRemaining = -1;
+    this.bodyLength = -1;
+    this.bodyReceived = 0;
   }
 
   private onSpan(kind: Span, text: string): boolean {
@@ -255,7 +269,7 @@ export class ResponseParser {
         return -1;
       } else if (name.length === 14 && !bodyless && name.toLowerCase() === "content-length") {
         // llhttp has validated it (digits only, no duplicates) before calling us.
-        this.bodyRemaining = Number(value);
+        this.bodyRemaining = this.bodyLength = Number(value);
       } else if (name.length === 10 && name.toLowerCase() === "keep-alive") {
         keepAliveTimeout = parseKeepAliveTimeout(value) ?? keepAliveTimeout;
       }
@@ -280,6 +294,7 @@ export class ResponseParser {
 
   private onBody(chunk: Uint8Array): void {
     if (this.bodyRemaining > 0) this.bodyRemaining -= chunk.length;
+    this.bodyReceived += chunk.length;
     this.handler.onBody(chunk);
   }
 

@@ -4,7 +4,7 @@
  * HTTPTransport from the wire, or by hand (`new Response(200, { json })`) as a
  * MockTransport handler does.
  */
-import { HTTPError, HTTPStatusError, ResponseNotRead, ResponseTooLarge } from "../errors.js";
+import { DecodingError, HTTPError, HTTPStatusError, ResponseNotRead, ResponseTooLarge } from "../errors.js";
 import { Headers, type HeadersInit } from "../http/headers.js";
 import { ResponseBody } from "../net/body.js";
 import type { Request } from "./request.js";
@@ -153,16 +153,22 @@ export class Response implements AsyncIterable<Uint8Array> {
     return decoderFor(this.headers.get("content-type")).decode(bytes);
   }
 
+  /** The body parsed as JSON; a body that is not JSON is a DecodingError naming the request, with the SyntaxError as `cause`. */
   async json<T = unknown>(): Promise<T> {
-    return JSON.parse(await this.text()) as T;
+    const text = await this.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch (err) {
+      throw new DecodingError(`the response body is not valid JSON (${(err as Error).message})`, { cause: err, ...(this.request ? { request: this.request } : {}) });
+    }
   }
 
   /** Throws HTTPStatusError for 4xx and 5xx responses; returns the response otherwise. */
   raiseForStatus(): this {
     if (!this.isError) return this;
     const kind = this.isClientError ? "Client error" : "Server error";
-    const where = this.request ? ` for ${this.request.method} ${this.request.url.href}` : "";
-    throw new HTTPStatusError(`${kind} '${this.status} ${this.reasonPhrase}'${where}`, this, this.request ? { request: this.request } : {});
+    // The request is named once, by the error's context: `Client error '404 Not Found' (GET http://...)`.
+    throw new HTTPStatusError(`${kind} '${this.status} ${this.reasonPhrase}'`, this, this.request ? { request: this.request } : {});
   }
 
   /** The body chunk by chunk, as it arrives. Once only: a second read throws StreamConsumed. */
