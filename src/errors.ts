@@ -28,6 +28,16 @@ import type { Response } from "./transport/response.js";
 /** Where in a request's life an error happened. */
 export type Phase = "pool wait" | "connect" | "write" | "read head" | "read body" | "close";
 
+/**
+ * A URL as it may be shown: with its password, if any, replaced by `[secure]`
+ * (`http://alice:[secure]@host/`, as httpx prints it). Every message that shows a
+ * URL shows it through this; a string that is no URL is redacted the same way.
+ */
+export function redactURL(url: URL | string): string {
+  const href = String(url);
+  return href.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*):[^/?#@]*@/i, "$1:[secure]@");
+}
+
 /** The little the errors need to know about a request: enough to name it. */
 export interface RequestInfo {
   readonly method: string;
@@ -85,7 +95,7 @@ export class HTTPError extends Error {
   private compose(): string {
     const what = this.note === undefined ? this.detail : `${this.detail}; ${this.note}`;
     const where: string[] = [];
-    if (this.request) where.push(`${this.request.method} ${String(this.request.url)}`);
+    if (this.request) where.push(`${this.request.method} ${redactURL(this.request.url)}`);
     else if (this.origin) where.push(this.origin);
     if (this.phase) where.push(`during ${this.phase}`);
     return where.length === 0 ? what : `${what} (${where.join(", ")})`;

@@ -8,7 +8,7 @@
 export { Client, type ClientOptions, type EventHooks, type RequestOptions } from "./client/client.js";
 export { del, del as delete, get, head, options, patch, post, put, request, type OneShotOptions } from "./client/functions.js";
 export type { Auth } from "./client/auth.js";
-export type { TimeoutInit } from "./client/timeouts.js";
+export type { TimeoutInit } from "./transport/timeouts.js";
 export { HTTPTransport, type HTTPTransportOptions } from "./transport/http-transport.js";
 export { MockTransport, type MockHandler } from "./transport/mock-transport.js";
 export type { Transport } from "./transport/transport.js";

@@ -11,3 +11,8 @@ export async function applyAuth(request: Request, auth: Auth | undefined): Promi
   request.headers.set("Authorization", value);
   return request;
 }
+
+/** The URL's userinfo as Basic auth credentials (percent-decoded, as httpx does). */
+export function urlAuth(url: URL): Auth {
+  return { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+}

@@ -7,19 +7,20 @@
  * get reused. The top-level `get()`/`request()` functions create a Client per
  * call and close it, so they never reuse anything (exactly like `httpx.get()`).
  */
-import { HTTPError, RequestError, TooManyRedirects } from "../errors.js";
+import { HTTPError, redactURL, RequestError, TooManyRedirects } from "../errors.js";
 import { Headers, type HeadersInit } from "../http/headers.js";
 import { PreparedHeaders } from "../http/serializer.js";
 import type { LimitsInit } from "../pool/limits.js";
 import type { PoolStats } from "../pool/types.js";
 import { HTTPTransport } from "../transport/http-transport.js";
-import { ADOPT_HEADERS, type Content, type FormData, type QueryParams, Request, withParams } from "../transport/request.js";
+import { ADOPT_HEADERS, type Content, type FormData, mergeParams, type QueryParams, Request } from "../transport/request.js";
 import type { Response } from "../transport/response.js";
+import { resolveTimeouts, type TimeoutInit } from "../transport/timeouts.js";
 import type { Transport } from "../transport/transport.js";
 import { VERSION } from "../version.js";
-import { type Auth, applyAuth } from "./auth.js";
+import { checkOptions } from "../transport/options.js";
+import { type Auth, applyAuth, urlAuth } from "./auth.js";
 import { redirectRequest } from "./redirects.js";
-import { resolveTimeouts, type TimeoutInit } from "./timeouts.js";
 import { mergeURL, parseBaseURL } from "./urls.js";
 
 export interface EventHooks {
@@ -64,6 +65,13 @@ export type BodylessOptions = Omit<RequestOptions, "content" | "json" | "form">;
 
 const DEFAULT_MAX_RESPONSE_SIZE = 64 * 1024 * 1024;
 
+/** A redirect body up to this size is read and dropped; a larger one costs its connection (as the pool's drain limit). */
+const REDIRECT_BODY_LIMIT = 64 * 1024;
+
+const CLIENT_OPTIONS: ReadonlySet<string> = new Set(["baseURL", "headers", "params", "timeout", "limits", "followRedirects", "maxRedirects", "auth", "eventHooks", "transport", "mounts", "maxResponseSize"]);
+export const REQUEST_OPTIONS: ReadonlySet<string> = new Set(["params", "headers", "content", "json", "form", "timeout", "signal", "followRedirects", "auth"]);
+const SEND_OPTIONS: ReadonlySet<string> = new Set(["stream", "followRedirects", "auth"]);
+
 export class Client {
   readonly baseURL: URL | undefined;
   readonly headers: Headers;
@@ -77,10 +85,19 @@ export class Client {
   private readonly transport: Transport;
   private readonly mounts: { pattern: MountPattern; transport: Transport }[];
   private closed = false;
-  /** The default headers validated and serialized once, when nothing makes that unsafe. */
-  private readonly preparedDefaults: PreparedHeaders | undefined;
+  /**
+   * The default headers validated and serialized once, when nothing makes that unsafe,
+   * and the revision of `headers` they were made from: a change to `client.headers`
+   * (users change them all the time, as in httpx) makes them again, once per change.
+   */
+  private preparedDefaults: PreparedHeaders | undefined;
+  private preparedRevision = -1;
 
   constructor(options: ClientOptions = {}) {
+    checkOptions("new Client()", options, CLIENT_OPTIONS);
+    if (options.transport !== undefined && options.limits !== undefined) {
+      throw new TypeError("new Client(): `limits` belongs to the transport, and a `transport` was given: pass it there, new HTTPTransport({ limits })");
+    }
     this.baseURL = parseBaseURL(options.baseURL);
     this.headers = new Headers([["User-Agent", `wirepool/${VERSION}`], ["Accept", "*/*"]]);
     for (const [name, value] of new Headers(options.headers)) this.headers.set(name, value);
@@ -92,9 +109,6 @@ export class Client {
     this.auth = options.auth;
     this.hooks = { request: [...(options.eventHooks?.request ?? [])], response: [...(options.eventHooks?.response ?? [])] };
     this.transport = options.transport ?? new HTTPTransport({ limits: options.limits });
-    // Host and framing headers are written by the serializer itself, so defaults holding them cannot be pre-serialized.
-    const computed = ["host", "content-length", "transfer-encoding"].some((name) => this.headers.has(name));
-    this.preparedDefaults = computed ? undefined : PreparedHeaders.from(this.headers);
     this.mounts = Object.entries(options.mounts ?? {})
       .map(([key, transport]) => ({ pattern: parseMount(key), transport }))
       .sort((a, b) => b.pattern.specificity - a.pattern.specificity);
@@ -102,21 +116,34 @@ export class Client {
 
   /** Builds the Request `request()` would send: URL merged with baseURL and params, default headers added. */
   buildRequest(method: string, url: string | URL, options: RequestOptions = {}): Request {
-    const merged = withParams(mergeURL(this.baseURL, url), this.params);
+    checkOptions("request options", options, REQUEST_OPTIONS);
+    // Client params and request params merge per key, the request's value replacing the client's (as httpx).
+    const params = this.params === undefined ? options.params : options.params === undefined ? this.params : mergeParams(this.params, options.params);
+    const merged = mergeURL(this.baseURL, url);
     const headers = new Headers(this.headers);
     if (options.headers !== undefined) {
       const given = new Headers(options.headers);
       for (let i = 0; i < given.size; i++) headers.set(given.nameAt(i), given.valueAt(i));
     }
     const extensions = { timeout: resolveTimeouts(options.timeout, this.timeouts), signal: options.signal };
-    const init = { headers, params: options.params, content: options.content, json: options.json, form: options.form, extensions, [ADOPT_HEADERS]: true };
+    const init = { headers, params, content: options.content, json: options.json, form: options.form, extensions, [ADOPT_HEADERS]: true };
     // Taken before the Request adds anything (a json or form content type), which must invalidate it.
     const revision = headers.revision;
     const request = new Request(method, merged, init);
-    if (options.headers === undefined && this.preparedDefaults !== undefined) {
-      request.prepared = { text: this.preparedDefaults, revision };
-    }
+    const prepared = options.headers === undefined ? this.prepared() : undefined;
+    if (prepared !== undefined) request.prepared = { text: prepared, revision };
     return request;
+  }
+
+  /** The default headers serialized, made again only when `client.headers` changed since. */
+  private prepared(): PreparedHeaders | undefined {
+    if (this.preparedRevision !== this.headers.revision) {
+      // Host and framing headers are written by the serializer itself, so defaults holding them cannot be pre-serialized.
+      const computed = ["host", "content-length", "transfer-encoding"].some((name) => this.headers.has(name));
+      this.preparedDefaults = computed ? undefined : PreparedHeaders.from(this.headers);
+      this.preparedRevision = this.headers.revision;
+    }
+    return this.preparedDefaults;
   }
 
   /** Sends a request and reads the whole body, so the connection is back in the pool when this resolves. */
@@ -163,8 +190,10 @@ export class Client {
 
   /** Sends a Request built by hand or by buildRequest(). */
   send(request: Request, options: { stream?: boolean; followRedirects?: boolean; auth?: Auth } = {}): Promise<Response> {
+    checkOptions("send options", options, SEND_OPTIONS);
     if (this.closed) return Promise.reject(new RequestError("the client has been closed", { request }));
-    const auth = options.auth ?? this.auth;
+    // Credentials in the URL are Basic auth when no other is given, as in httpx; they never go on the wire as userinfo.
+    const auth = options.auth ?? this.auth ?? (request.url.username !== "" ? urlAuth(request.url) : undefined);
     const follow = options.followRedirects ?? this.followRedirects;
     if (auth !== undefined || follow || this.hooks.request.length > 0 || this.hooks.response.length > 0) {
       return this.sendWithPolicy(request, auth, follow, options.stream === true);
@@ -219,8 +248,11 @@ export class Client {
       history ??= [];
       visited ??= new Set();
 
-      // Redirect bodies are not for anyone: drop them unread (a small remainder is drained to keep the connection).
-      await response.close();
+      // Redirect bodies are not for anyone, but a small one is read to its end before the next
+      // hop, so that hop finds the connection idle again (gunicorn and varnish send the body after
+      // the head: closing at once left the connection draining and opened a second one). Bounded
+      // by REDIRECT_BODY_LIMIT and the read timeout; a larger body, or one that fails, is dropped.
+      await response.read(REDIRECT_BODY_LIMIT).catch(() => response.close());
       history.push(response);
       visited.add(`${request.method} ${request.url.href}`);
       if (history.length > this.maxRedirects) {
@@ -228,7 +260,7 @@ export class Client {
       }
       const next = redirectRequest(request, response);
       if (visited.has(`${next.method} ${next.url.href}`)) {
-        throw new TooManyRedirects(`redirect loop: ${next.method} ${next.url.href} was already requested`, { request });
+        throw new TooManyRedirects(`redirect loop: ${next.method} ${redactURL(next.url)} was already requested`, { request });
       }
       request = next;
     }

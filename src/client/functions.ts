@@ -4,20 +4,33 @@
  * script that makes one request; wasteful in a loop, where a shared Client
  * reuses connections (examples/one-shot-vs-client.ts shows the difference).
  */
+import { HTTPTransport } from "../transport/http-transport.js";
+import { checkOptions } from "../transport/options.js";
 import type { Response } from "../transport/response.js";
-import { type BodylessOptions, Client, type ClientOptions, type RequestOptions } from "./client.js";
+import { type BodylessOptions, Client, type ClientOptions, REQUEST_OPTIONS, type RequestOptions } from "./client.js";
 
 export type OneShotOptions = RequestOptions & Omit<ClientOptions, "followRedirects">;
 
+/**
+ * A one-shot call closes what it created and nothing else: given a `transport` (or
+ * `mounts`), it uses them and leaves them open, so the caller's next call still works.
+ */
 export async function request(method: string, url: string | URL, options: OneShotOptions = {}): Promise<Response> {
-  const { params, headers, content, json, form, timeout, signal, followRedirects, auth, ...clientOptions } = options;
-  const client = new Client({ ...clientOptions, timeout, auth });
+  checkOptions("one-shot request options", options, ONE_SHOT_OPTIONS);
+  const { params, headers, content, json, form, timeout, signal, followRedirects, auth, limits, ...clientOptions } = options;
+  if (clientOptions.transport !== undefined && limits !== undefined) {
+    throw new TypeError("`limits` belongs to the transport, and a `transport` was given: pass it there, new HTTPTransport({ limits })");
+  }
+  const own = clientOptions.transport === undefined ? new HTTPTransport({ limits }) : undefined;
+  const client = new Client({ ...clientOptions, transport: own ?? clientOptions.transport, timeout, auth });
   try {
     return await client.request(method, url, { params, headers, content, json, form, signal, followRedirects });
   } finally {
-    await client.close();
+    await own?.close();
   }
 }
+
+const ONE_SHOT_OPTIONS: ReadonlySet<string> = new Set([...REQUEST_OPTIONS, "baseURL", "limits", "maxRedirects", "eventHooks", "transport", "mounts", "maxResponseSize"]);
 
 type Bodyless = Omit<OneShotOptions, "content" | "json" | "form"> & BodylessOptions;
 

@@ -4,7 +4,7 @@
  *   - 307/308 keep the method and the body (a stream that was already sent cannot be);
  *   - crossing to another origin drops the credentials.
  */
-import { RemoteProtocolError, StreamConsumed, UnsupportedProtocol } from "../errors.js";
+import { RemoteProtocolError, redactURL, StreamConsumed, UnsupportedProtocol } from "../errors.js";
 import { Headers } from "../http/headers.js";
 import type { Request } from "../transport/request.js";
 import type { Response } from "../transport/response.js";
@@ -29,7 +29,7 @@ export function redirectRequest(request: Request, response: Response): Request {
     throw new RemoteProtocolError("INVALID_LOCATION", `invalid redirect Location ${JSON.stringify(location)}`, undefined, { cause: err, request });
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new UnsupportedProtocol(`refusing to follow a redirect to ${JSON.stringify(url.href)}`, { request });
+    throw new UnsupportedProtocol(`refusing to follow a redirect to ${JSON.stringify(redactURL(url))}`, { request });
   }
   // A fragment on the original URL is kept when the new one has none (RFC 9110 §10.2.2).
   if (url.hash === "" && request.url.hash !== "") url.hash = request.url.hash;

@@ -1,5 +1,5 @@
 /** URL rules of the Client: base URL merging (httpx's) and scheme checks. */
-import { InvalidURL, UnsupportedProtocol } from "../errors.js";
+import { InvalidURL, redactURL, UnsupportedProtocol } from "../errors.js";
 
 /**
  * Resolves `url` against `base` the way httpx does: a relative URL is appended to
@@ -10,7 +10,7 @@ import { InvalidURL, UnsupportedProtocol } from "../errors.js";
 export function mergeURL(base: URL | undefined, url: string | URL): URL {
   if (url instanceof URL) return checkScheme(url);
   if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(url)) return checkScheme(parse(url));
-  if (base === undefined) throw new InvalidURL(`relative URL ${JSON.stringify(url)} given and the client has no baseURL`);
+  if (base === undefined) throw new InvalidURL(`relative URL ${JSON.stringify(redactURL(url))} given and the client has no baseURL`);
   const prefix = base.href.endsWith("/") ? base.href : `${base.href}/`;
   return checkScheme(parse(prefix + url.replace(/^\/+/, "")));
 }
@@ -29,14 +29,14 @@ function parse(url: string): URL {
   try {
     return new URL(url);
   } catch (err) {
-    throw new InvalidURL(`invalid URL ${JSON.stringify(url)}`, { cause: err });
+    throw new InvalidURL(`invalid URL ${JSON.stringify(redactURL(url))}`, { cause: err });
   }
 }
 
 export function checkScheme(url: URL): URL {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new UnsupportedProtocol(`unsupported URL scheme ${JSON.stringify(url.protocol.slice(0, -1))}: wirepool speaks http and https (${url.href})`);
+    throw new UnsupportedProtocol(`unsupported URL scheme ${JSON.stringify(url.protocol.slice(0, -1))}: wirepool speaks http and https (${redactURL(url)})`);
   }
-  if (url.hostname === "") throw new InvalidURL(`URL has no host: ${url.href}`);
+  if (url.hostname === "") throw new InvalidURL(`URL has no host: ${redactURL(url)}`);
   return url;
 }

@@ -28,6 +28,7 @@ import {
   ReadError,
   ReadTimeout,
   RemoteProtocolError,
+  StreamClosed,
   type TransportError,
   WriteError,
   WriteTimeout,
@@ -154,6 +155,11 @@ export class Connection implements BodySource {
     return this.exchanges.length;
   }
 
+  get streaming(): boolean {
+    const response = this.exchanges[0]?.response;
+    return response === "body" || response === "draining";
+  }
+
   /**
    * Sends a request; `handler` hears how it went (see ExchangeHandler). The
    * connection becomes idle again (and tells its owner) once every response was
@@ -197,7 +203,11 @@ export class Connection implements BodySource {
     this.parser.destroy();
     for (const ex of this.exchanges.splice(0)) {
       const err = new ReadError(`the connection was closed (${reason})`, { origin: this.origin.key, phase: ex.phase });
-      if (ex.body === undefined) {
+      if (ex.body !== undefined && reason === "pool closed") {
+        // The client was closed with this body still open: its reader's next read says so (as httpx does).
+        ex.body.fail(new StreamClosed("the response body was closed: the client was closed before it was read to the end"));
+        this.end(ex, "aborted");
+      } else if (ex.body === undefined) {
         this.stop(ex);
         ex.handler.onError(err, { error: err, reused: ex.sequence > 1, beforeResponse: false, dropped: false });
       } else {
@@ -448,7 +458,8 @@ export class Connection implements BodySource {
     if (this.state === "closed") return;
     switch (phase) {
       case "connect":
-        this.fail(new ConnectTimeout(`connect timed out after ${ms} ms`), "timeout");
+        // TCP is up but the TLS handshake is not done: a stalled handshake is not a stalled connect.
+        this.fail(new ConnectTimeout(this.origin.scheme === "https" && !this.socket.connecting ? `TLS handshake timed out after ${ms} ms` : `connect timed out after ${ms} ms`), "timeout");
         break;
       case "write":
         this.fail(new WriteTimeout(`write made no progress for ${ms} ms`), "timeout");

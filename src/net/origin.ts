@@ -3,7 +3,7 @@
  * (TLS options and a Unix socket path belong to the transport that owns the pool,
  * so within one pool they never differ and need no place in the key.)
  */
-import { UnsupportedProtocol } from "../errors.js";
+import { redactURL, UnsupportedProtocol } from "../errors.js";
 
 export interface Origin {
   readonly scheme: "http" | "https";
@@ -29,7 +29,7 @@ export function originOf(url: URL): Origin {
   const href = url.href;
   if (last !== undefined && href.startsWith(last.prefix)) return last.origin;
   const scheme = url.protocol === "http:" ? "http" : url.protocol === "https:" ? "https" : undefined;
-  if (scheme === undefined) throw new UnsupportedProtocol(`unsupported URL scheme ${JSON.stringify(url.protocol)} in ${url.href}`);
+  if (scheme === undefined) throw new UnsupportedProtocol(`unsupported URL scheme ${JSON.stringify(url.protocol)} in ${redactURL(url)}`);
   const port = url.port === "" ? (scheme === "https" ? 443 : 80) : Number(url.port);
   const key = `${scheme}://${url.hostname}:${port}`;
   let origin = cache.get(key);

@@ -155,12 +155,16 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
   }
 
   /**
-   * Stops taking requests, lets the ones already accepted (queued or in flight)
-   * finish, then closes every connection. Resolves when nothing is left open.
+   * Stops taking requests, lets the ones already accepted (queued, or waiting for
+   * their response head) finish within their own timeouts, closes the connections of
+   * responses whose bodies are still open (their readers' next read rejects with
+   * StreamClosed: a stream nobody reads would otherwise hold close() forever), then
+   * closes every connection. Resolves when nothing is left open.
    */
   close(): Promise<void> {
     if (this.closing === undefined) {
       this.closing = new Promise<void>((resolve) => (this.finishClose = resolve));
+      for (const c of [...this.connections]) if (c.streaming) c.close("pool closed");
       this.maybeFinishClose();
     }
     return this.closing;

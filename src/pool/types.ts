@@ -52,6 +52,8 @@ export interface PooledConnection {
   readonly requests: number;
   /** Requests in flight. */
   readonly inFlight: number;
+  /** A response head was handed over and its body is still coming: someone holds an open stream. */
+  readonly streaming: boolean;
   /** The server's Keep-Alive timeout hint, in ms, from the latest response. */
   readonly keepAliveHint: number | undefined;
   /** Idle, and the socket shows no sign of closing. */

@@ -12,9 +12,11 @@ import type { TlsOptions } from "../net/types.js";
 import type { PoolListener } from "../pool/events.js";
 import type { LimitsInit } from "../pool/limits.js";
 import { ConnectionPool } from "../pool/pool.js";
-import type { PoolCaller, PoolRequest, PoolStats, Timeouts } from "../pool/types.js";
+import type { PoolCaller, PoolRequest, PoolStats } from "../pool/types.js";
 import type { Request } from "./request.js";
 import { Response } from "./response.js";
+import { checkOptions } from "./options.js";
+import { resolveTimeouts } from "./timeouts.js";
 import type { Transport } from "./transport.js";
 
 export interface HTTPTransportOptions {
@@ -52,7 +54,7 @@ class ResponseMaker implements PoolCaller<Response> {
   }
 }
 
-export const DEFAULT_TIMEOUTS: Timeouts = { connect: 5000, read: 5000, write: 5000, pool: 5000 };
+const TRANSPORT_OPTIONS: ReadonlySet<string> = new Set(["limits", "tls", "socketPath", "retries", "trace", "maxHeaderSize", "pipelining"]);
 
 const NONE: BodyLength = { kind: "none" };
 const UNKNOWN: BodyLength = { kind: "unknown" };
@@ -61,6 +63,7 @@ export class HTTPTransport implements Transport {
   private readonly pool: ConnectionPool;
 
   constructor(options: HTTPTransportOptions = {}) {
+    checkOptions("new HTTPTransport()", options, TRANSPORT_OPTIONS);
     this.pool = new ConnectionPool({
       limits: options.limits,
       tls: options.tls,
@@ -104,5 +107,5 @@ export function toPoolRequest(request: Request): PoolRequest {
   const head = serializeRequestHead({ method, target: url.pathname + url.search, host: url.host, headers: prepared ? undefined : headers, framing, prepared });
   const wireBody = body.kind === "none" ? null : body.kind === "bytes" ? body.bytes : body.stream;
   const { timeout, signal } = request.extensions;
-  return { origin, request: { method, head, framing, body: wireBody }, timeouts: timeout ?? DEFAULT_TIMEOUTS, signal, replayable: request.replayable };
+  return { origin, request: { method, head, framing, body: wireBody }, timeouts: resolveTimeouts(timeout), signal, replayable: request.replayable };
 }

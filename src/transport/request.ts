@@ -3,10 +3,11 @@
  * as in httpx), and handed to `Transport.handleRequest()`.
  */
 import type { Readable } from "node:stream";
-import { InvalidURL, type RequestInfo } from "../errors.js";
+import { InvalidURL, redactURL, type RequestInfo } from "../errors.js";
 import { Headers, type HeadersInit } from "../http/headers.js";
 import type { PreparedHeaders } from "../http/serializer.js";
 import type { Timeouts } from "../pool/types.js";
+import type { TimeoutInit } from "./timeouts.js";
 
 export type Content = string | Uint8Array | AsyncIterable<Uint8Array | string> | Readable | ReadableStream<Uint8Array>;
 export type QueryValue = string | number | boolean;
@@ -28,7 +29,8 @@ export interface RequestInit {
 
 /** Per-request settings a transport honours, like httpx's `request.extensions`. */
 export interface RequestExtensions {
-  timeout?: Timeouts;
+  /** As anywhere else: ms for all four, null for none, or some of them (merged over the defaults). */
+  timeout?: TimeoutInit | Timeouts | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -119,7 +121,7 @@ export class Request implements RequestInfo {
   }
 
   toString(): string {
-    return `<Request ${this.method} ${this.url.href}>`;
+    return `<Request ${this.method} ${redactURL(this.url)}>`;
   }
 }
 
@@ -137,7 +139,7 @@ export function toURL(url: string | URL): URL {
   try {
     return new URL(url);
   } catch (err) {
-    throw new InvalidURL(`invalid URL ${JSON.stringify(url)}`, { cause: err });
+    throw new InvalidURL(`invalid URL ${JSON.stringify(redactURL(url))}`, { cause: err });
   }
 }
 
@@ -149,6 +151,18 @@ function toSearchParams(params: QueryParams): URLSearchParams {
     if (Array.isArray(value)) for (const v of value as QueryValue[]) out.append(key, String(v));
     else out.append(key, String(value));
   }
+  return out;
+}
+
+/**
+ * `base` with `extra` over it, key by key: a key in `extra` replaces all of that key's
+ * values in `base` (a client's params under a request's, as httpx merges them).
+ */
+export function mergeParams(base: QueryParams, extra: QueryParams): URLSearchParams {
+  const out = new URLSearchParams(toSearchParams(base));
+  const over = toSearchParams(extra);
+  for (const key of new Set(over.keys())) out.delete(key);
+  for (const [k, v] of over) out.append(k, v);
   return out;
 }
 

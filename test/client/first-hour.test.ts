@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import * as wirepool from "../../src/index.js";
-import { Client, DecodingError, HTTPStatusError, RemoteProtocolError } from "../../src/index.js";
+import { Client, ConnectTimeout, DecodingError, get, HTTPStatusError, HTTPTransport, InvalidURL, RemoteProtocolError, Request, StreamClosed } from "../../src/index.js";
 import { useCleanup } from "../support/cleanup.js";
 import { httpServer, onRequests, rawServer } from "../support/servers.js";
 
@@ -64,5 +64,140 @@ describe("error texts", () => {
     expect(err).toBeInstanceOf(DecodingError);
     expect((err as Error).message).toContain(`GET ${s.url("/api")}`);
     expect((err as Error).cause).toBeInstanceOf(SyntaxError);
+  });
+});
+
+describe("API surprises", () => {
+  /** Echoes what the server saw: method, url and headers. */
+  const echo = () => httpServer((req, res) => res.end(JSON.stringify({ url: req.url, headers: req.headers })));
+
+  it("client.headers changed after construction are sent, from the next request on", async () => {
+    const s = await serve(echo());
+    const c = client({ baseURL: s.origin });
+    expect(((await (await c.get("/")).json()) as { headers: Record<string, string> }).headers["user-agent"]).toMatch(/^wirepool\//);
+    c.headers.set("User-Agent", "x/2");
+    c.headers.set("X-Extra", "1");
+    const seen = ((await (await c.get("/")).json()) as { headers: Record<string, string> }).headers;
+    expect(seen["user-agent"]).toBe("x/2");
+    expect(seen["x-extra"]).toBe("1");
+  });
+
+  it("close() does not wait for a streamed response nobody reads; its next read is StreamClosed", async () => {
+    const s = await serve(httpServer((_req, res) => {
+      res.writeHead(200, { "content-length": String(8 * 1024 * 1024) });
+      res.write(Buffer.alloc(1024 * 1024)); // and the rest never comes
+    }));
+    const c = new Client();
+    const res = await c.stream("GET", s.url());
+    await c.close();
+    expect(c.stats().connections).toBe(0);
+    await expect(res.bytes()).rejects.toBeInstanceOf(StreamClosed);
+  });
+
+  it("credentials in the URL are Basic auth, never userinfo on the wire, and the password is never printed", async () => {
+    let head = "";
+    const s = await serve(rawServer((socket) => onRequests(socket, (h) => {
+      head = h;
+      socket.write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    })));
+    const url = `http://alice:s3cr%40t@127.0.0.1:${s.port}/private`;
+    await client().get(url);
+    expect(head).toContain(`Authorization: Basic ${Buffer.from("alice:s3cr@t").toString("base64")}`);
+    expect(head.split("\r\n")[0]).toBe("GET /private HTTP/1.1");
+    expect(head).not.toContain("s3cr");
+    const request = new Request("GET", url);
+    expect(String(request)).toBe(`<Request GET http://alice:[secure]@127.0.0.1:${s.port}/private>`);
+    const err = (await client().get(`http://alice:s3cret@127.0.0.1:1/x`).catch((e: unknown) => e)) as Error;
+    expect(err.message).toContain("http://alice:[secure]@127.0.0.1:1/x");
+    expect(err.message).not.toContain("s3cret");
+    const bad = (() => {
+      try {
+        new Request("GET", "http://alice:s3cret@[nope/");
+      } catch (e) {
+        return e as Error;
+      }
+    })()!;
+    expect(bad).toBeInstanceOf(InvalidURL);
+    expect(bad.message).not.toContain("s3cret");
+  });
+
+  it("an explicit auth option wins over credentials in the URL", async () => {
+    const s = await serve(echo());
+    const res = await client().get(`http://alice:pw@127.0.0.1:${s.port}/`, { auth: { bearer: "tok" } });
+    expect(((await res.json()) as { headers: Record<string, string> }).headers.authorization).toBe("Bearer tok");
+  });
+
+  it("client params and request params merge per key, the request's value winning", async () => {
+    const s = await serve(echo());
+    const c = client({ baseURL: s.origin, params: { key: "abc", keep: "1" } });
+    const seen = (await (await c.get("/p?own=x", { params: { key: "override", more: [1, 2] } })).json()) as { url: string };
+    expect(seen.url).toBe("/p?own=x&keep=1&key=override&more=1&more=2");
+  });
+
+  it("a hand-built Request takes partial timeouts and plain numbers in extensions", async () => {
+    // The answer takes a little while, so a timeout left unset (not merged over the default) would fire first.
+    const s = await serve(httpServer((_req, res) => setTimeout(() => res.end("ok"), 30)));
+    const c = client();
+    for (const timeout of [{ connect: 1000 }, { read: 1000 }, 2000, null]) {
+      const res = await c.send(new Request("GET", s.url(), { extensions: { timeout } }));
+      expect(await res.text()).toBe("ok");
+    }
+  });
+
+  it("every timeout is checked the same way: a RangeError naming the option", async () => {
+    const s = await serve(httpServer((_req, res) => res.end("ok")));
+    const c = client();
+    for (const [timeout, name] of [[0, "timeout"], [-1, "timeout"], [Number.NaN, "timeout"], [{ read: 0 }, "timeout.read"], [{ pool: -5 }, "timeout.pool"], [{ connect: 2 ** 31 }, "timeout.connect"]] as const) {
+      expect(() => new Client({ timeout }), String(timeout)).toThrow(new RegExp(`^${name.replace(".", "\\.")} must be`));
+      await expect(c.get(s.url(), { timeout })).rejects.toBeInstanceOf(RangeError);
+      await expect(c.send(new Request("GET", s.url(), { extensions: { timeout } }))).rejects.toBeInstanceOf(RangeError);
+    }
+    expect(() => new Client({ timeout: { reed: 100 } as never })).toThrow(/unknown option "reed".*connect, read, write, pool/);
+  });
+
+  it("unknown options are refused with a TypeError that lists the known ones", async () => {
+    expect(() => new Client({ proxy: "http://127.0.0.1:1" } as never)).toThrow(/new Client\(\): unknown option "proxy"; known options: baseURL, /);
+    expect(() => new Client({ follow_redirects: true } as never)).toThrow(TypeError);
+    expect(() => new HTTPTransport({ timeOut: 5 } as never)).toThrow(/new HTTPTransport\(\): unknown option "timeOut"; known options: limits, tls/);
+    const c = client();
+    await expect(c.get("http://127.0.0.1:1/", { timeOut: 5 } as never)).rejects.toThrow(/request options: unknown option "timeOut"/);
+    await expect(get("http://127.0.0.1:1/", { follow_redirects: true } as never)).rejects.toThrow(TypeError);
+  });
+
+  it("limits with a transport is a TypeError saying where limits go", () => {
+    expect(() => new Client({ limits: { maxConnections: 1 }, transport: new HTTPTransport() })).toThrow(/`limits` belongs to the transport.*new HTTPTransport\(\{ limits \}\)/);
+  });
+
+  it("a one-shot call leaves open the transport it was handed", async () => {
+    const s = await serve(httpServer((_req, res) => res.end("ok")));
+    const transport = new HTTPTransport();
+    defer(() => transport.close());
+    expect((await get(s.url(), { transport })).status).toBe(200);
+    expect((await get(s.url(), { transport })).status).toBe(200);
+    expect(s.accepted).toBe(1);
+  });
+
+  it("a followed redirect whose body comes after its head reuses the connection", async () => {
+    const s = await serve(rawServer((socket) => onRequests(socket, (head) => {
+      if (head.startsWith("GET /from ")) {
+        socket.write("HTTP/1.1 302 Found\r\nLocation: /to\r\nContent-Length: 5\r\n\r\n");
+        setTimeout(() => socket.write("moved"), 5);
+      } else {
+        socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+      }
+    })));
+    const c = client({ followRedirects: true });
+    const res = await c.get(s.url("/from"));
+    expect(await res.text()).toBe("ok");
+    expect(res.history.map((r) => r.status)).toEqual([302]);
+    expect(c.stats().totals.opened).toBe(1);
+    expect(s.accepted).toBe(1);
+  });
+
+  it("a stalled TLS handshake says so, not that the connect timed out", async () => {
+    const s = await serve(rawServer(() => {})); // accepts TCP, never answers the ClientHello
+    const err = await client().get(`https://127.0.0.1:${s.port}/`, { timeout: { connect: 100 } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectTimeout);
+    expect((err as Error).message).toMatch(/^TLS handshake timed out after 100 ms/);
   });
 });

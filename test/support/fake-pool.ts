@@ -82,6 +82,9 @@ export class FakeConnection implements PooledConnection {
     return this.current === undefined ? 0 : 1;
   }
 
+  /** Set by respond(), cleared by finish(). */
+  streaming = false;
+
   isUsable(): boolean {
     return this.state === "idle" && this.alive;
   }
@@ -110,6 +113,10 @@ export class FakeConnection implements PooledConnection {
     if (this.state === "closed") return;
     this.state = "closed";
     this.closeReason = reason;
+    const current = this.current;
+    this.current = undefined;
+    if (current !== undefined && this.streaming) current.handler.onEnd("aborted");
+    this.streaming = false;
     this.owner.connectionClosed(this, error);
   }
 
@@ -130,6 +137,7 @@ export class FakeConnection implements PooledConnection {
   /** The response head arrives (`keepAlive` seconds from a Keep-Alive header, if given). */
   respond(status = 200, keepAlive?: number): void {
     if (keepAlive !== undefined) this.keepAliveHint = keepAlive * 1000;
+    this.streaming = true;
     this.current!.handler.onResponse({ head: HEAD(status, this.keepAliveHint), body: ResponseBody.of(new Uint8Array(0)) });
   }
 
@@ -137,6 +145,7 @@ export class FakeConnection implements PooledConnection {
   finish(): void {
     const { handler } = this.current!;
     this.current = undefined;
+    this.streaming = false;
     handler.onEnd("response");
     this.state = "idle";
     this.idleSince = this.clock.now();
