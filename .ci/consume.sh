@@ -18,6 +18,10 @@ echo "packed $tarball: $(echo "$files" | wc -l) files"
 for f in package/dist/index.js package/dist/index.d.ts package/LICENSE; do
   echo "$files" | grep -qx "$f" || { echo "the tarball has no $f"; exit 1; }
 done
+# Internals are marked @internal and stripped from the declarations users see.
+if grep -rEn 'readArrived|ADOPT_HEADERS|prepared: PreparedFields|get revision|outcomeOf' "$repo/dist" --include='*.d.ts'; then
+  echo "internal names leak into the public declarations"; exit 1
+fi
 
 # 1. Installing wirepool installs nothing else.
 mkdir "$work/alone" && cd "$work/alone" && echo '{ "name": "alone", "private": true }' > package.json

@@ -209,6 +209,7 @@ for (const [cls, name] of NAMES) Object.defineProperty(cls.prototype, "name", { 
  */
 export type Outcome = "response" | "error" | "aborted" | "timeout";
 
+/** @internal */
 export function outcomeOf(error: unknown): Outcome {
   if (error instanceof AbortError) return "aborted";
   if (error instanceof TimeoutException) return "timeout";

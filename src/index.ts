@@ -5,14 +5,14 @@
  *
  * See docs/architecture.md for the layers and docs/pooling.md for the pool.
  */
-export { Client, type ClientOptions, type EventHooks, type RequestOptions } from "./client/client.js";
-export { del, del as delete, get, head, options, patch, post, put, request, type OneShotOptions } from "./client/functions.js";
+export { Client, type BodylessOptions, type ClientOptions, type EventHooks, type RequestOptions } from "./client/client.js";
+export { del, del as delete, get, head, options, patch, post, put, request, type OneShotBodylessOptions, type OneShotOptions } from "./client/functions.js";
 export type { Auth } from "./client/auth.js";
 export type { TimeoutInit } from "./transport/timeouts.js";
 export { HTTPTransport, type HTTPTransportOptions } from "./transport/http-transport.js";
 export { MockTransport, type MockHandler } from "./transport/mock-transport.js";
 export type { Transport } from "./transport/transport.js";
-export { Request, type Content, type RequestInit, type QueryParams } from "./transport/request.js";
+export { Request, type Content, type FormFields, type QueryParams, type QueryValue, type RequestExtensions, type RequestInit } from "./transport/request.js";
 export { Response, type ResponseInit } from "./transport/response.js";
 export { Headers, type HeadersInit } from "./http/headers.js";
 export type { Limits, LimitsInit } from "./pool/limits.js";

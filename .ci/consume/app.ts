@@ -1,5 +1,28 @@
 // Type-checked (not run) with moduleResolution nodenext and bundler: the names a user writes.
-import { Client, ConnectError, HTTPStatusError, type PoolEvent, type Response, type TimeoutInit } from "wirepool";
+import {
+  Client,
+  ConnectError,
+  type FormFields,
+  get,
+  HTTPStatusError,
+  type OneShotBodylessOptions,
+  type PoolEvent,
+  type PoolEventType,
+  type QueryValue,
+  Request,
+  type RequestExtensions,
+  type Response,
+  type TimeoutInit,
+} from "wirepool";
+
+// A wrapper of the kind users write, typed with the package's own names.
+export function getWithDefaults(url: string, options: OneShotBodylessOptions = {}): Promise<Response> {
+  return get(url, { timeout: 1000, ...options });
+}
+export function build(url: string, page: QueryValue, form: FormFields, extensions: RequestExtensions): Request {
+  return new Request("POST", url, { params: { page }, form, extensions });
+}
+export const watched: PoolEventType[] = ["request:queued", "request:finished"];
 
 export async function main(origin: string): Promise<number> {
   const timeout: TimeoutInit = { read: 1000 };

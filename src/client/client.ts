@@ -13,7 +13,7 @@ import { PreparedHeaders } from "../http/serializer.js";
 import type { LimitsInit } from "../pool/limits.js";
 import type { PoolStats } from "../pool/types.js";
 import { HTTPTransport } from "../transport/http-transport.js";
-import { ADOPT_HEADERS, type Content, type FormData, mergeParams, type QueryParams, Request } from "../transport/request.js";
+import { ADOPT_HEADERS, type Content, type FormFields, mergeParams, type QueryParams, Request } from "../transport/request.js";
 import type { Response } from "../transport/response.js";
 import { resolveTimeouts, type TimeoutInit } from "../transport/timeouts.js";
 import type { Transport } from "../transport/transport.js";
@@ -54,7 +54,7 @@ export interface RequestOptions {
   headers?: HeadersInit;
   content?: Content;
   json?: unknown;
-  form?: FormData;
+  form?: FormFields;
   timeout?: TimeoutInit;
   signal?: AbortSignal;
   followRedirects?: boolean;

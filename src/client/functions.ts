@@ -32,12 +32,13 @@ export async function request(method: string, url: string | URL, options: OneSho
 
 const ONE_SHOT_OPTIONS: ReadonlySet<string> = new Set([...REQUEST_OPTIONS, "baseURL", "limits", "maxRedirects", "eventHooks", "transport", "mounts", "maxResponseSize"]);
 
-type Bodyless = Omit<OneShotOptions, "content" | "json" | "form"> & BodylessOptions;
+/** The options of the one-shot functions without a body: `get()`, `head()`, `options()`, `del()`. */
+export type OneShotBodylessOptions = Omit<OneShotOptions, "content" | "json" | "form"> & BodylessOptions;
 
-export const get = (url: string | URL, options?: Bodyless): Promise<Response> => request("GET", url, options);
-export const head = (url: string | URL, options?: Bodyless): Promise<Response> => request("HEAD", url, options);
-export const options = (url: string | URL, opts?: Bodyless): Promise<Response> => request("OPTIONS", url, opts);
-export const del = (url: string | URL, options?: Bodyless): Promise<Response> => request("DELETE", url, options);
+export const get = (url: string | URL, options?: OneShotBodylessOptions): Promise<Response> => request("GET", url, options);
+export const head = (url: string | URL, options?: OneShotBodylessOptions): Promise<Response> => request("HEAD", url, options);
+export const options = (url: string | URL, opts?: OneShotBodylessOptions): Promise<Response> => request("OPTIONS", url, opts);
+export const del = (url: string | URL, options?: OneShotBodylessOptions): Promise<Response> => request("DELETE", url, options);
 export const post = (url: string | URL, options?: OneShotOptions): Promise<Response> => request("POST", url, options);
 export const put = (url: string | URL, options?: OneShotOptions): Promise<Response> => request("PUT", url, options);
 export const patch = (url: string | URL, options?: OneShotOptions): Promise<Response> => request("PATCH", url, options);

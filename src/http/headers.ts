@@ -55,7 +55,7 @@ export class Headers implements Iterable<[string, string]> {
     return this.names.length;
   }
 
-  /** A number that changes whenever the fields do. */
+  /** @internal A number that changes whenever the fields do (the Client's prepared defaults use it). */
   get revision(): number {
     return this.changes;
   }

@@ -12,7 +12,8 @@ import type { TimeoutInit } from "./timeouts.js";
 export type Content = string | Uint8Array | AsyncIterable<Uint8Array | string> | Readable | ReadableStream<Uint8Array>;
 export type QueryValue = string | number | boolean;
 export type QueryParams = Record<string, QueryValue | readonly QueryValue[]> | URLSearchParams | Iterable<readonly [string, QueryValue]>;
-export type FormData = Record<string, QueryValue | readonly QueryValue[]> | URLSearchParams;
+/** The `form` option: fields sent URL-encoded. (Not the DOM's FormData, which is multipart.) */
+export type FormFields = Record<string, QueryValue | readonly QueryValue[]> | URLSearchParams;
 
 export interface RequestInit {
   headers?: HeadersInit | undefined;
@@ -22,7 +23,7 @@ export interface RequestInit {
   /** A value sent as JSON (`content-type: application/json`). */
   json?: unknown;
   /** Fields sent URL-encoded (`content-type: application/x-www-form-urlencoded`). */
-  form?: FormData | undefined;
+  form?: FormFields | undefined;
   /** Per-request settings for the transport (timeouts, an AbortSignal), like httpx's `extensions`. */
   extensions?: RequestExtensions | undefined;
 }
@@ -43,12 +44,14 @@ export type RequestBody = { readonly kind: "none" } | { readonly kind: "bytes"; 
 const NO_BODY: RequestBody = { kind: "none" };
 
 /**
+ * @internal
  * For the Client only (not exported from the package): `init.headers` is a Headers
  * the caller built for this request alone, so the Request may keep it instead of copying.
  */
 export const ADOPT_HEADERS = Symbol("wirepool.adoptHeaders");
 
 /**
+ * @internal
  * For the Client and HTTPTransport only: the request's headers serialized and
  * validated ahead of time (the Client's defaults), valid while `headers.revision`
  * still equals `revision`, i.e. until anyone (a hook, an auth function) changes them.
@@ -65,7 +68,7 @@ export class Request implements RequestInfo {
   readonly headers: Headers;
   readonly body: RequestBody;
   extensions: RequestExtensions;
-  /** See PreparedFields. */
+  /** @internal See PreparedFields. */
   prepared: PreparedFields | undefined;
 
   constructor(method: string, url: string | URL, init: RequestInit = {}) {
@@ -143,7 +146,7 @@ export function toURL(url: string | URL): URL {
   }
 }
 
-function toSearchParams(params: QueryParams): URLSearchParams {
+function toSearchParams(params: QueryParams | FormFields): URLSearchParams {
   if (params instanceof URLSearchParams) return params;
   const out = new URLSearchParams();
   const entries = Symbol.iterator in params ? (params as Iterable<readonly [string, QueryValue]>) : Object.entries(params);

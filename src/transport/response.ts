@@ -120,6 +120,7 @@ export class Response implements AsyncIterable<Uint8Array> {
   }
 
   /**
+   * @internal For the Client's fast path.
    * If the whole body has already arrived (and is within `maxSize`), keeps it as
    * `content` and returns true, without waiting; otherwise changes nothing.
    */
