@@ -5,6 +5,7 @@
  *
  *   npx tsx bench/parser.ts [seconds-per-case]
  */
+import os from "node:os";
 import { ResponseParser } from "../src/http/parser.js";
 
 const nginx = Buffer.from(
@@ -41,6 +42,6 @@ function run(name: string, bytes: Buffer, seconds: number): void {
 }
 
 const seconds = Number(process.argv[2] ?? 2);
-console.log(`node ${process.version}, ${seconds}s per case`);
+console.log(`node ${process.version} on ${os.cpus()[0]?.model.trim() ?? "an unknown CPU"} (${os.cpus().length} cores), ${seconds}s per case`);
 run("nginx-like, Content-Length", nginx, seconds);
 run("chunked, 2 chunks", chunked, seconds);

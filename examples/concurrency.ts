@@ -6,7 +6,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { Client } from "../src/index.js";
+import { Client } from "wirepool";
 
 let open = 0;
 let peak = 0;

@@ -5,7 +5,7 @@
  *   npx tsx examples/mock-transport.ts
  */
 import assert from "node:assert/strict";
-import { Client, MockTransport, Response } from "../src/index.js";
+import { Client, MockTransport, Response } from "wirepool";
 
 // The code under test: it only knows it gets a Client.
 async function fetchUserName(client: Client, id: number): Promise<string> {

@@ -8,7 +8,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { Client, get } from "../src/index.js";
+import { Client, get } from "wirepool";
 
 const N = 200;
 let accepted = 0;
