@@ -27,10 +27,10 @@ function ok(status) {
 async function wirepool() {
   const { Client, HTTPTransport } = await import("../dist/index.js");
   const limits = { maxConnections: connections, maxConnectionsPerHost: connections, maxKeepAliveConnections: connections };
+  // limits go to the transport when one is given (a Client refuses both: they would be lost).
   const client = new Client({
-    limits,
     timeout: 30_000,
-    ...(pipelining > 1 ? { transport: new HTTPTransport({ limits, pipelining }) } : {}),
+    ...(pipelining > 1 ? { transport: new HTTPTransport({ limits, pipelining }) } : { limits }),
   });
   const send =
     method === "GET"
