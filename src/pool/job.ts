@@ -17,6 +17,7 @@
  */
 import type { Outcome } from "../errors.js";
 import type { ExchangeHandler, Failure, IncomingResponse } from "../net/exchange.js";
+import type { QueueNode } from "./linked-queue.js";
 import type { PoolCaller, PooledConnection, PoolRequest } from "./types.js";
 
 export type JobStage = "waiting" | "connecting" | "exchanging" | "done";
@@ -43,6 +44,9 @@ export class Job implements ExchangeHandler {
   retry: { readonly notBefore: number } | undefined;
   /** When waiting turns into a PoolTimeout (clock ms), or Infinity. */
   deadline = Infinity;
+  /** Its place in its origin's waiters, and among the pool-wait deadlines, while it waits. Written by the pool. */
+  waitNode: QueueNode<Job> | undefined;
+  deadlineNode: QueueNode<Job> | undefined;
   /** Listens to the caller's AbortSignal, from the queue until the exchange is over. */
   onAbort: (() => void) | undefined;
   /** Connections that failed to open for it so far (see PoolOptions.connectRetries). */

@@ -4,29 +4,25 @@
  *
  * The data (each field's writers are the functions named):
  *   - `connections`: every open connection (connecting, idle or busy): open(), connectionClosed();
- *   - `idle`: per origin, a stack of idle connections, most recently used on top:
- *     park(), takeIdle(), removeIdle();
- *   - `queue`: requests waiting for a connection, oldest first: dispatch(), assign(),
- *     handToOldestWaiter(), giveUp();
+ *   - `origins`: per origin an OriginEntry with its waiters (FIFO), its idle connections and
+ *     its open ones: enqueue(), take(), park(), unpark(), open(), connectionClosed();
+ *   - `idleLRU`: every idle connection, least recently used first, across origins: park(), unpark();
+ *   - `blocked`: origins whose waiters wait only for a free slot under the total limit, in
+ *     turn (the one waiting longest first): updateBlocked(), fillSlots();
  *   - `opening`: connections still connecting, and the job each was opened for: handOver(),
- *     connectionReady(), connectionClosed().
- * Two caches, kept in step with those sets and checked by checkInvariants() in tests:
- * `idleCount` (the idle stacks' sizes summed) and `perOrigin` (connections per origin).
+ *     connectionReady(), connectionClosed();
+ *   - `deadlines`: when each waiter's pool timeout runs out: enqueue(), take().
+ * Every structure is a linked list or a map, so each event costs the same at any queue
+ * depth and any number of origins. checkInvariants() recounts them all in tests.
  *
- * The rule: a connection is given to a request only by handOver(). assign() calls
- * it for every waiter that can be served, and runs whenever anything changes (a
- * request arrives, a connection goes idle or closes), so the limits hold by
- * construction. Two measured shortcuts call handOver() without a pass of assign(),
- * each giving the answer assign() would: dispatch() when nobody waits and an idle
- * connection is at hand, and handToOldestWaiter() when a freed connection's origin
- * is the oldest waiter's.
- *
- * A request's path, as a Job: an idle connection at once, or the queue → handed a
- * connection (idle, new and connecting, or with pipelining a busy one) → sent →
- * response head → body read → the connection reports idle or closed → `assign()`
- * again. If the caller gives up at any point (abort, timeout), the job leaves the
- * queue, or the connection it holds is closed: either way the books balance,
- * because the sets change only through the functions above.
+ * The rule: a connection is given to a request only by handOver(). What to hand over
+ * is decided where something changes, each a numbered rule in docs/pooling.md:
+ *   - a request arrives (dispatch): an idle connection of its origin, a new one, room made
+ *     by closing another origin's least recently used idle one, a pipeline slot; else it waits;
+ *   - a connection goes idle (connectionIdle): it serves its own origin's oldest waiter
+ *     (no churn), unless the fairness rule says an origin waiting for a slot has waited long
+ *     enough; else it is parked, and may be closed to make room for a waiting origin;
+ *   - a connection closes (connectionClosed): its slot goes to the waiting origins in turn.
  */
 import {
   AbortError,
@@ -46,7 +42,10 @@ import { DeadlineTimer, SYSTEM_CLOCK } from "./deadline-timer.js";
 import { EventSink, type PoolListener } from "./events.js";
 import { Job, type JobOwner } from "./job.js";
 import { type Limits, type LimitsInit, resolveLimits, wholeNumber } from "./limits.js";
+import { LinkedQueue, type QueueNode } from "./linked-queue.js";
+import { OriginEntry } from "./origin-entry.js";
 import type { Clock, ConnectionFactory, OriginStats, PoolCaller, PooledConnection, PoolRequest, PoolStats } from "./types.js";
+import { WaitDeadlines } from "./wait-deadlines.js";
 
 export interface PoolOptions {
   readonly limits?: LimitsInit | undefined;
@@ -71,6 +70,13 @@ export interface PoolOptions {
 /** The caller that wants the response head and body as they come. */
 const AS_IS: PoolCaller<IncomingResponse> = { respond: (response) => response, annotate() {} };
 
+/**
+ * The fairness bound: an origin waiting for a slot under the total limit gets one after at
+ * most this many hand-overs of freed connections to their own origins, per connection the
+ * pool may hold (each connection serves about this many more of its own requests first).
+ */
+const FAIR_TURNS_PER_CONNECTION = 4;
+
 export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwner {
   readonly limits: Limits;
   private readonly pipelining: number;
@@ -78,21 +84,29 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
   private readonly connect: ConnectionFactory;
   private readonly clock: Clock;
   private readonly events: EventSink;
+  /** See FAIR_TURNS_PER_CONNECTION. */
+  private readonly fairTurns: number;
 
   private readonly connections = new Set<PooledConnection>();
-  private readonly idle = new Map<string, PooledConnection[]>();
-  private readonly queue: Job[] = [];
+  private readonly origins = new Map<string, OriginEntry>();
+  private readonly idleLRU = new LinkedQueue<PooledConnection>();
+  /** Each idle connection's place in its origin's idle list and in idleLRU. */
+  private readonly idleNodes = new Map<PooledConnection, { own: QueueNode<PooledConnection>; lru: QueueNode<PooledConnection> }>();
+  private readonly blocked = new LinkedQueue<OriginEntry>();
   private readonly opening = new Map<PooledConnection, Job>();
-  private readonly perOrigin = new Map<string, number>();
-  private idleCount = 0;
+  private readonly deadlines = new WaitDeadlines<Job>();
+  /** Waiters in all origins (the sum of their queue sizes). */
+  private waiting = 0;
+  /** Freed connections handed to their own origin while some origin waited for a slot (the fairness rule). */
+  private handoffs = 0;
 
   private readonly totals = { opened: 0, closed: 0, requests: 0, reused: 0, retried: 0 };
   /** Closes idle connections when they expire. */
   private readonly expiry: DeadlineTimer;
   /** Fails waiters whose pool timeout passed. */
   private readonly waitLimit: DeadlineTimer;
-  private assigning = false;
-  private assignAgain = false;
+  private filling = false;
+  private fillAgain = false;
   private closing: Promise<void> | undefined;
   private finishClose: (() => void) | undefined;
 
@@ -100,13 +114,14 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     this.limits = resolveLimits(options.limits);
     this.pipelining = wholeNumber("pipelining", options.pipelining ?? 1, 1);
     this.connectRetries = wholeNumber("connectRetries", options.connectRetries ?? 0, 0);
+    this.fairTurns = FAIR_TURNS_PER_CONNECTION * Math.min(this.limits.maxConnections, 1_000_000);
     this.clock = options.clock ?? SYSTEM_CLOCK;
     this.events = new EventSink(options.onEvent);
     const { tls, socketPath, maxHeaderSize } = options;
     const pipelining = this.pipelining;
     this.connect = options.connect ?? ((origin, connectTimeout, owner) => new Connection(origin, { tls, socketPath, maxHeaderSize, connectTimeout, pipelining }, owner));
     this.expiry = new DeadlineTimer(this.clock, (now) => this.sweep(now));
-    this.waitLimit = new DeadlineTimer(this.clock, (now) => this.expireWaiters(now));
+    this.waitLimit = new DeadlineTimer(this.clock, (now) => this.deadlines.expire(now, (job) => this.giveUp(job, poolTimeout(job))));
   }
 
   /**
@@ -136,20 +151,17 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
 
   stats(): PoolStats {
     const origins: Record<string, OriginStats> = {};
-    const all: OriginStats = { connections: 0, idle: 0, active: 0, connecting: 0, queued: 0 };
-    const entry = (key: string): OriginStats => (origins[key] ??= { connections: 0, idle: 0, active: 0, connecting: 0, queued: 0 });
-    for (const c of this.connections) {
-      const o = entry(c.origin.key);
-      // Outside the pool's callbacks an idle connection is always on its idle stack (see ConnectionState).
-      const kind = c.state === "connecting" ? "connecting" : c.state === "idle" ? "idle" : "active";
-      o.connections++;
-      o[kind]++;
-      all.connections++;
-      all[kind]++;
-    }
-    for (const job of this.queue) {
-      entry(job.spec.origin.key).queued++;
-      all.queued++;
+    const all: OriginStats = { connections: 0, idle: 0, active: 0, connecting: 0, queued: this.waiting };
+    for (const [key, entry] of this.origins) {
+      const o: OriginStats = { connections: entry.connections.size, idle: 0, active: 0, connecting: 0, queued: entry.waiters.size };
+      for (const c of entry.connections) {
+        // Outside the pool's callbacks an idle connection is always on its idle list (see ConnectionState).
+        const kind = c.state === "connecting" ? "connecting" : c.state === "idle" ? "idle" : "active";
+        o[kind]++;
+        all[kind]++;
+      }
+      all.connections += o.connections;
+      origins[key] = o;
     }
     return { ...all, origins, totals: { ...this.totals } };
   }
@@ -171,58 +183,97 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
   }
 
   /**
-   * Recounts everything the caches and states claim and throws on the first
-   * mismatch: for tests, after each step. Cheap enough, but never on a hot path.
+   * Recounts everything the structures claim and throws on the first mismatch: for
+   * tests, after each step. Cheap enough, but never on a hot path.
    */
   checkInvariants(): void {
     const fail = (what: string): never => {
       throw new Error(`pool invariant broken: ${what}`);
     };
-    let onStacks = 0;
-    const perOrigin = new Map<string, number>();
-    for (const c of this.connections) perOrigin.set(c.origin.key, (perOrigin.get(c.origin.key) ?? 0) + 1);
-    for (const [key, stack] of this.idle) {
-      if (stack.length === 0) fail(`an empty idle stack is kept for ${key}`);
-      for (const c of stack) {
-        onStacks++;
-        if (!this.connections.has(c)) fail(`idle connection ${c.id} is not open`);
-        if (c.state !== "idle") fail(`connection ${c.id} on the idle stack is ${c.state}`);
+    let inEntries = 0;
+    let waiters = 0;
+    let idle = 0;
+    for (const [key, entry] of this.origins) {
+      if (entry.origin.key !== key) fail(`entry ${entry.origin.key} filed under ${key}`);
+      if (entry.empty) fail(`an empty entry is kept for ${key}`);
+      if (entry.connections.size > this.limits.maxConnectionsPerHost) fail(`${entry.connections.size} connections to ${key}, limit ${this.limits.maxConnectionsPerHost}`);
+      inEntries += entry.connections.size;
+      waiters += entry.waiters.size;
+      for (const c of entry.connections) {
+        if (!this.connections.has(c)) fail(`connection ${c.id} of ${key} is not open`);
+        if ((c.state === "idle") !== this.idleNodes.has(c)) fail(`connection ${c.id} is ${c.state} but ${this.idleNodes.has(c) ? "" : "not "}on the idle lists`);
       }
+      for (const c of entry.idle) {
+        idle++;
+        if (c.origin !== entry.origin) fail(`connection ${c.id} idle under the wrong origin`);
+      }
+      for (const job of entry.waiters) if (job.stage !== "waiting") fail(`job ${job.id} in the queue is ${job.stage}`);
+      const wantsSlot = entry.waiters.size > 0 && entry.connections.size < this.limits.maxConnectionsPerHost;
+      if (entry.blockedNode !== undefined && entry.blockedNode.queue !== this.blocked) fail(`${key}'s blocked node is stale`);
+      if (entry.blockedNode !== undefined && !wantsSlot) fail(`${key} is listed as waiting for a slot but wants none`);
     }
-    for (const c of this.connections) if (c.state === "idle" && !this.idle.get(c.origin.key)?.includes(c)) fail(`idle connection ${c.id} is not on its stack`);
-    if (onStacks !== this.idleCount) fail(`idleCount ${this.idleCount}, idle stacks hold ${onStacks}`);
-    if (perOrigin.size !== this.perOrigin.size || [...perOrigin].some(([k, n]) => this.perOrigin.get(k) !== n)) fail("perOrigin disagrees with the open connections");
+    if (inEntries !== this.connections.size) fail(`entries hold ${inEntries} connections, the pool ${this.connections.size}`);
+    if (waiters !== this.waiting) fail(`waiting is ${this.waiting}, the queues hold ${waiters}`);
+    if (idle !== this.idleLRU.size || idle !== this.idleNodes.size) fail(`idle lists disagree: ${idle} / ${this.idleLRU.size} / ${this.idleNodes.size}`);
     if (this.connections.size > this.limits.maxConnections) fail(`${this.connections.size} connections open, limit ${this.limits.maxConnections}`);
-    for (const n of perOrigin.values()) if (n > this.limits.maxConnectionsPerHost) fail(`${n} connections to one origin, limit ${this.limits.maxConnectionsPerHost}`);
-    if (this.idleCount > this.limits.maxKeepAliveConnections) fail(`${this.idleCount} idle, keep-alive limit ${this.limits.maxKeepAliveConnections}`);
-    for (const job of this.queue) if (job.stage !== "waiting") fail(`job ${job.id} in the queue is ${job.stage}`);
+    if (idle > this.limits.maxKeepAliveConnections) fail(`${idle} idle, keep-alive limit ${this.limits.maxKeepAliveConnections}`);
     for (const [c, job] of this.opening) if (c.state !== "connecting" || job.connection !== c || job.stage !== "connecting") fail(`connection ${c.id} in opening is ${c.state}`);
   }
 
   // --- a request's way through the pool
 
-  /** A job looks for a connection: at once, or in the queue. */
+  /**
+   * A job looks for a connection. Rule A (docs/pooling.md), in order:
+   *   1. an idle connection of its origin, most recently used first (a retry takes only
+   *      one opened since its failure);
+   *   2. if none of its origin's requests is waiting before it: a new connection, below both
+   *      limits; under the total limit only, after closing the least recently used idle
+   *      connection of another origin ("making room");
+   *   3. with pipelining, the busy connection of its origin with the fewest requests in flight;
+   *   4. else it waits in its origin's queue.
+   */
   private dispatch(job: Job): void {
     const { signal, origin } = job.spec;
     if (signal?.aborted) return this.settle(job, abortError(signal, origin, "pool wait"));
     job.stage = "waiting";
-    // Common case: nobody is queued and an idle connection is at hand, which is assign()'s
-    // step 1 for the only waiter there would be (seq and conc benches, docs/performance.md).
-    if (this.queue.length === 0) {
-      const conn = this.takeIdle(origin, job.retry?.notBefore);
-      if (conn !== undefined) return this.handOver(job, conn);
-    }
-    const poolTimeout = job.spec.timeouts.pool;
-    if (poolTimeout !== null) {
-      job.deadline = this.clock.now() + poolTimeout;
+    const idle = this.takeIdle(this.entryFor(origin), job.retry?.notBefore);
+    if (idle !== undefined) return this.handOver(job, idle);
+    // Looked up after takeIdle(): closing a dead idle connection may have dropped the entry.
+    const entry = this.entryFor(origin);
+    const conn = entry.waiters.size === 0 ? (this.open(entry, job) ?? this.pipelineOnto(entry, job)) : undefined;
+    if (conn !== undefined) return this.handOver(job, conn);
+    this.enqueue(entry, job);
+  }
+
+  private enqueue(entry: OriginEntry, job: Job): void {
+    const { timeouts } = job.spec;
+    job.waitNode = entry.waiters.push(job);
+    this.waiting++;
+    if (timeouts.pool !== null) {
+      job.deadline = this.clock.now() + timeouts.pool;
+      job.deadlineNode = this.deadlines.add(job, timeouts.pool);
       this.waitLimit.require(job.deadline);
     }
-    if (signal !== undefined && job.onAbort === undefined) {
-      job.onAbort = () => this.giveUp(job, abortError(signal, origin, job.stage === "connecting" ? "connect" : "pool wait"));
-      signal.addEventListener("abort", job.onAbort, { once: true });
-    }
-    this.queue.push(job);
-    this.assign();
+    this.listen(job);
+    this.updateBlocked(entry);
+  }
+
+  /** While a job waits (queued, or for its new connection), its AbortSignal makes it give up. */
+  private listen(job: Job): void {
+    const { signal, origin } = job.spec;
+    if (signal === undefined || job.onAbort !== undefined) return;
+    job.onAbort = () => this.giveUp(job, abortError(signal, origin, job.stage === "connecting" ? "connect" : "pool wait"));
+    signal.addEventListener("abort", job.onAbort, { once: true });
+  }
+
+  /** Takes a waiting job out of its origin's queue. */
+  private take(entry: OriginEntry, job: Job): void {
+    entry.waiters.remove(job.waitNode!);
+    job.waitNode = undefined;
+    if (job.deadlineNode !== undefined) this.deadlines.remove(job.deadlineNode);
+    job.deadlineNode = undefined;
+    this.waiting--;
+    this.updateBlocked(entry);
   }
 
   /**
@@ -235,6 +286,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     if (conn.state === "connecting") {
       job.stage = "connecting";
       this.opening.set(conn, job);
+      this.listen(job);
     } else {
       this.begin(job, conn);
     }
@@ -268,8 +320,17 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
       signal.addEventListener("abort", job.onAbort, { once: true });
     }
     conn.send(request, timeouts, job);
-    // A busy connection that can still pipeline is a new chance for the waiters.
-    if (this.queue.length > 0 && this.pipelining > 1) this.assign();
+    // A busy connection that can still pipeline is a new chance for its origin's waiters.
+    if (this.pipelining > 1) this.pipelineWaiters(conn);
+  }
+
+  /** With pipelining: sends waiters of `conn`'s origin behind the requests in flight on it, while it has room. */
+  private pipelineWaiters(conn: PooledConnection): void {
+    const entry = this.origins.get(conn.origin.key);
+    for (let job = entry?.waiterFor(conn); job !== undefined && conn.canTake(job.spec.request); job = entry!.waiterFor(conn)) {
+      this.take(entry!, job);
+      this.handOver(job, conn);
+    }
   }
 
   // --- JobOwner: how an exchange ended
@@ -287,7 +348,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
       const retryable = job.spec.replayable && IDEMPOTENT.has(method);
       if (retryable && job.retry === undefined) {
         this.totals.retried++;
-        this.unlisten(job); // the listener aborted that exchange; dispatch() listens again
+        this.unlisten(job); // the listener aborted that exchange; enqueue() listens again
         job.retry = { notBefore: this.clock.now() };
         job.connection = undefined;
         return this.dispatch(job);
@@ -325,144 +386,146 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
   /** A job stops waiting: out of the queue, or its half-made connection closed. */
   private giveUp(job: Job, error: RequestError): void {
     if (job.stage === "waiting") {
-      this.queue.splice(this.queue.indexOf(job), 1);
+      const entry = this.origins.get(job.spec.origin.key)!;
+      this.take(entry, job);
+      this.release(entry);
       this.settle(job, error);
       this.maybeFinishClose();
     } else if (job.stage === "connecting") {
       // The connection was opened for this job alone; it goes with it. Its close reaches
-      // connectionClosed(), which settles the job and runs assign(), so the slot is not lost.
+      // connectionClosed(), which settles the job and gives the slot to the next waiter.
       job.connection!.abort(error);
     }
   }
 
-  /** Fails the jobs whose pool timeout passed; returns the next deadline. */
-  private expireWaiters(now: number): number {
-    let next = Infinity;
-    for (const job of [...this.queue]) {
-      if (job.deadline <= now) {
-        this.giveUp(job, new PoolTimeout(`no connection became available within ${job.spec.timeouts.pool} ms`, { origin: job.spec.origin.key, phase: "pool wait" }));
-      } else {
-        next = Math.min(next, job.deadline);
-      }
-    }
-    return next;
+  // --- finding a connection
+
+  /** The origin's entry, made when it is first needed. */
+  private entryFor(origin: Origin): OriginEntry {
+    let entry = this.origins.get(origin.key);
+    if (entry === undefined) this.origins.set(origin.key, (entry = new OriginEntry(origin)));
+    return entry;
+  }
+
+  /** Drops an origin's entry once nothing is left in it. */
+  private release(entry: OriginEntry): void {
+    if (entry.empty && this.origins.get(entry.origin.key) === entry) this.origins.delete(entry.origin.key);
   }
 
   /**
-   * The assignment function. For each waiting request, oldest first:
-   *   1. an idle connection to its origin, most recently used first (a retry takes only
-   *      one opened since its failure);
-   *   2. else a new connection, if the total and per-origin limits allow;
-   *   3. else, if only the total limit is in the way and some other origin has an
-   *      idle connection, close the least recently used of those and open one;
-   *   4. else, with pipelining, the busy connection of its origin with the fewest
-   *      requests in flight that can take it;
-   *   5. else it keeps waiting, and the requests behind it are still considered,
-   *      so a busy origin never blocks the others.
-   * Then idle connections beyond maxKeepAliveConnections are closed, oldest first.
-   */
-  private assign(): void {
-    // Closing a connection calls back into the pool; one pass at a time, repeated if needed.
-    if (this.assigning) {
-      this.assignAgain = true;
-      return;
-    }
-    this.assigning = true;
-    try {
-      do {
-        this.assignAgain = false;
-        // Once an origin can get nothing in this pass, its later waiters cannot either: skip them
-        // cheaply (a long queue for one busy origin is the common case under load). A retry is
-        // pickier than the rest (step 1), so it blocks nobody.
-        let blocked: string | undefined;
-        for (let i = 0; i < this.queue.length; ) {
-          const job = this.queue[i]!;
-          const { origin } = job.spec;
-          const conn = origin.key === blocked ? undefined : (this.takeIdle(origin, job.retry?.notBefore) ?? this.open(job) ?? this.pipelineOnto(job));
-          if (conn === undefined) {
-            if (job.retry === undefined) blocked = origin.key;
-            i++;
-            continue;
-          }
-          this.queue.splice(i, 1);
-          this.handOver(job, conn);
-        }
-        this.trimIdle();
-      } while (this.assignAgain);
-    } finally {
-      this.assigning = false;
-    }
-  }
-
-  /**
-   * Step 1: the most recently used idle connection to `origin` opened at or after
+   * Rule A.1: the most recently used idle connection of the origin opened at or after
    * `openedSince`. Dead or expired ones met on the way are closed.
    */
-  private takeIdle(origin: Origin, openedSince = -Infinity): PooledConnection | undefined {
+  private takeIdle(entry: OriginEntry, openedSince = -Infinity): PooledConnection | undefined {
     for (;;) {
-      // Looked up again after each close: closing calls back into the pool, which may change the stack.
-      const stack = this.idle.get(origin.key);
-      if (stack === undefined) return undefined;
-      let i = stack.length - 1; // the top, unless a retry skips older ones
-      while (i >= 0 && stack[i]!.createdAt < openedSince) i--;
-      if (i < 0) return undefined;
-      const conn = stack[i]!;
-      this.removeIdleAt(stack, i);
+      let node = entry.idle.lastNode();
+      while (node !== undefined && node.value.createdAt < openedSince) node = node.prev;
+      if (node === undefined) return undefined;
+      const conn = node.value;
+      this.unpark(conn);
       if (conn.isUsable() && !this.expired(conn, this.clock.now())) return conn;
+      // Closing calls back into the pool, which may change the list: look again afterwards.
       conn.close(conn.isUsable() ? "expired" : "server closed");
     }
   }
 
-  /** Steps 2 and 3: a new connection for the job, making room under the total limit if it must. */
-  private open(job: Job): PooledConnection | undefined {
-    const { origin, timeouts } = job.spec;
+  /**
+   * Rule A.2: a new connection for `job`, below both limits, making room under the total
+   * limit by closing another origin's least recently used idle connection.
+   */
+  private open(entry: OriginEntry, job: Job): PooledConnection | undefined {
     const { maxConnections, maxConnectionsPerHost } = this.limits;
-    if ((this.perOrigin.get(origin.key) ?? 0) >= maxConnectionsPerHost) return undefined;
+    if (entry.connections.size >= maxConnectionsPerHost) return undefined;
     if (this.connections.size >= maxConnections) {
-      const victim = this.oldestIdle(origin.key);
+      const victim = this.oldestIdle(entry.origin);
       if (victim === undefined) return undefined;
-      this.removeIdle(victim);
+      this.unpark(victim);
       victim.close("making room");
     }
+    const { origin, timeouts } = job.spec;
     const conn = this.connect(origin, timeouts.connect, this);
     this.connections.add(conn);
-    this.perOrigin.set(origin.key, (this.perOrigin.get(origin.key) ?? 0) + 1);
+    entry.connections.add(conn);
     this.totals.opened++;
     if (this.events.wants("connection:opened")) this.events.emit({ type: "connection:opened", origin: origin.key, connection: conn.id });
     return conn;
   }
 
-  /** Step 4: with pipelining, the busy connection of the job's origin with the fewest requests in flight that can take it. */
-  private pipelineOnto(job: Job): PooledConnection | undefined {
+  /** Rule A.3: with pipelining, the busy connection of the job's origin with the fewest requests in flight that can take it. */
+  private pipelineOnto(entry: OriginEntry, job: Job): PooledConnection | undefined {
     if (this.pipelining <= 1) return undefined;
-    const { origin, request } = job.spec;
     const notBefore = job.retry?.notBefore ?? -Infinity;
     let best: PooledConnection | undefined;
-    for (const conn of this.connections) {
-      if (conn.origin !== origin || conn.state !== "active" || conn.createdAt < notBefore || !conn.canTake(request)) continue;
+    for (const conn of entry.connections) {
+      if (conn.state !== "active" || conn.createdAt < notBefore || !conn.canTake(job.spec.request)) continue;
       if (best === undefined || conn.inFlight < best.inFlight) best = conn;
     }
     return best;
   }
 
-  /** The least recently used idle connection, of any origin but `except`. */
-  private oldestIdle(except?: string): PooledConnection | undefined {
-    let oldest: PooledConnection | undefined;
-    for (const [key, stack] of this.idle) {
-      if (key === except) continue;
-      const bottom = stack[0]!;
-      if (oldest === undefined || bottom.idleSince < oldest.idleSince) oldest = bottom;
+  /** The least recently used idle connection of any origin but `except`. */
+  private oldestIdle(except?: Origin): PooledConnection | undefined {
+    for (let node = this.idleLRU.firstNode(); node !== undefined; node = node.next) {
+      if (node.value.origin !== except) return node.value;
     }
-    return oldest;
+    return undefined;
   }
 
-  private trimIdle(): void {
-    while (this.idleCount > this.limits.maxKeepAliveConnections) {
-      const victim = this.oldestIdle();
-      if (victim === undefined) return;
-      this.removeIdle(victim);
-      victim.close("keep-alive limit");
+  /**
+   * Keeps `blocked` true: an origin is listed while it has waiters and is below its
+   * per-host limit, i.e. while only the total limit stands between it and a new connection.
+   */
+  private updateBlocked(entry: OriginEntry): void {
+    const wantsSlot = entry.waiters.size > 0 && entry.connections.size < this.limits.maxConnectionsPerHost;
+    if (wantsSlot && entry.blockedNode === undefined) {
+      entry.blockedNode = this.blocked.push(entry);
+      entry.blockedSince = this.handoffs;
+    } else if (!wantsSlot && entry.blockedNode !== undefined) {
+      this.blocked.remove(entry.blockedNode);
+      entry.blockedNode = undefined;
     }
+  }
+
+  /**
+   * Rule C: free slots (and idle connections of origins nobody waits for) go to the origins
+   * waiting for a slot, in turn: the first listed gets one new connection for its oldest
+   * waiter, then goes to the back of the list if it still wants more.
+   */
+  private fillSlots(): void {
+    // Closing a connection to make room calls back here; one pass at a time, repeated if needed.
+    if (this.filling) {
+      this.fillAgain = true;
+      return;
+    }
+    this.filling = true;
+    try {
+      do {
+        this.fillAgain = false;
+        for (let entry = this.blocked.first(); entry !== undefined; entry = this.blocked.first()) {
+          const job = entry.waiters.first()!;
+          const conn = this.open(entry, job);
+          if (conn === undefined) break; // no slot and nothing idle to close: wait for the next change
+          this.blocked.remove(entry.blockedNode!);
+          entry.blockedNode = undefined;
+          this.take(entry, job); // puts the entry back at the end of the list if it still wants a slot
+          this.handOver(job, conn);
+        }
+      } while (this.fillAgain);
+    } finally {
+      this.filling = false;
+    }
+  }
+
+  /**
+   * The fairness rule (B.2 in docs/pooling.md): an origin has waited long enough for a slot
+   * when freed connections have been handed to their own origins `fairTurns` times since it
+   * started waiting. `except` is the freed connection's origin, which is not kept waiting by itself.
+   */
+  private slotOverdue(except: OriginEntry): boolean {
+    const head = this.blocked.first();
+    if (head === undefined) return false;
+    const first = head === except ? this.blocked.firstNode()!.next?.value : head;
+    return first !== undefined && this.handoffs - first.blockedSince >= this.fairTurns;
   }
 
   // --- ConnectionOwner: the only three ways a connection's state reaches the pool
@@ -474,29 +537,37 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     else this.connectionIdle(conn);
   }
 
+  /**
+   * Rule B, a connection is free:
+   *   1. while the pool closes and nobody waits, or past its expiry: it closes;
+   *   2. it serves the oldest waiter of its own origin, unless an origin waiting for a slot is
+   *      overdue (the fairness rule): then it closes to make that origin's connection;
+   *   3. else it is parked as idle; an origin waiting for a slot may take its place (rule C),
+   *      and idle connections beyond maxKeepAliveConnections close, least recently used first.
+   */
   connectionIdle(conn: PooledConnection): void {
     if (this.events.wants("connection:idle")) this.events.emit({ type: "connection:idle", origin: conn.origin.key, connection: conn.id });
-    if (this.closing !== undefined && this.queue.length === 0) {
-      conn.close("pool closed");
-      return;
+    if (this.closing !== undefined && this.waiting === 0) return conn.close("pool closed");
+    if (this.expired(conn, conn.idleSince)) return conn.close("expired");
+    const entry = this.origins.get(conn.origin.key)!;
+    const job = entry.waiterFor(conn);
+    if (job !== undefined) {
+      if (this.slotOverdue(entry)) return conn.close("making room"); // connectionClosed() gives the slot away
+      if (this.blocked.size > 0) this.handoffs++;
+      this.take(entry, job);
+      return this.handOver(job, conn);
     }
-    if (this.expired(conn, conn.idleSince)) {
-      conn.close("expired");
-      return;
-    }
-    if (this.handToOldestWaiter(conn)) return;
     this.park(conn);
-    this.assign();
+    if (this.blocked.size > 0) this.fillSlots();
+    this.trimIdle();
   }
 
   connectionClosed(conn: PooledConnection, error?: Error): void {
     if (!this.connections.delete(conn)) return;
-    this.removeIdle(conn);
+    this.unpark(conn);
     const key = conn.origin.key;
-    const n = this.perOrigin.get(key);
-    if (n === undefined) throw new Error(`pool invariant broken: connection ${conn.id} closed but ${key} has no connections`);
-    if (n === 1) this.perOrigin.delete(key);
-    else this.perOrigin.set(key, n - 1);
+    const entry = this.origins.get(key);
+    if (entry === undefined || !entry.connections.delete(conn)) throw new Error(`pool invariant broken: connection ${conn.id} closed but ${key} does not hold it`);
     this.totals.closed++;
     if (this.events.wants("connection:closed")) this.events.emit({ type: "connection:closed", origin: key, connection: conn.id, reason: conn.closeReason! });
     const job = this.opening.get(conn);
@@ -504,7 +575,10 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
       this.opening.delete(conn);
       this.connectFailed(job, error ?? new ConnectError("the connection closed before it was established", { origin: key, phase: "connect" }));
     }
-    this.assign();
+    // Below its per-host limit again, its own waiters join the origins waiting for a slot.
+    this.updateBlocked(entry);
+    this.release(entry);
+    this.fillSlots();
     this.maybeFinishClose();
   }
 
@@ -515,42 +589,29 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     this.settle(job, error);
   }
 
-  /**
-   * Common case of a busy pool: the oldest waiter is for the freed connection's origin,
-   * so assign() would hand it this very connection (its step 1, top of the stack).
-   * Handing it over directly skips the stop on the idle stack (measured in the conc
-   * bench, docs/performance.md "straight handoff"). Returns false when that is not the case.
-   */
-  private handToOldestWaiter(conn: PooledConnection): boolean {
-    const oldest = this.queue[0];
-    if (oldest === undefined || this.assigning || oldest.spec.origin !== conn.origin) return false;
-    if (conn.createdAt < (oldest.retry?.notBefore ?? -Infinity)) return false;
-    this.queue.shift();
-    this.handOver(oldest, conn);
-    return true;
-  }
-
-  // --- the idle stacks
+  // --- the idle lists
 
   private park(conn: PooledConnection): void {
-    let stack = this.idle.get(conn.origin.key);
-    if (stack === undefined) this.idle.set(conn.origin.key, (stack = []));
-    stack.push(conn);
-    this.idleCount++;
+    const entry = this.origins.get(conn.origin.key)!;
+    this.idleNodes.set(conn, { own: entry.idle.push(conn), lru: this.idleLRU.push(conn) });
     this.expiry.require(this.deadline(conn));
   }
 
-  private removeIdle(conn: PooledConnection): void {
-    const stack = this.idle.get(conn.origin.key);
-    const i = stack?.lastIndexOf(conn) ?? -1;
-    if (i !== -1) this.removeIdleAt(stack!, i);
+  /** Takes `conn` off the idle lists, if it is on them. */
+  private unpark(conn: PooledConnection): void {
+    const nodes = this.idleNodes.get(conn);
+    if (nodes === undefined) return;
+    this.idleNodes.delete(conn);
+    nodes.own.queue!.remove(nodes.own);
+    this.idleLRU.remove(nodes.lru);
   }
 
-  private removeIdleAt(stack: PooledConnection[], i: number): void {
-    const conn = stack[i]!;
-    stack.splice(i, 1);
-    if (this.idleCount-- === 0) throw new Error("pool invariant broken: idleCount below zero");
-    if (stack.length === 0) this.idle.delete(conn.origin.key);
+  private trimIdle(): void {
+    while (this.idleLRU.size > this.limits.maxKeepAliveConnections) {
+      const victim = this.idleLRU.first()!;
+      this.unpark(victim);
+      victim.close("keep-alive limit");
+    }
   }
 
   // --- keep-alive expiry: one timer for the whole pool, set for the earliest deadline
@@ -569,27 +630,25 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
 
   /** Closes expired idle connections; returns the next deadline. */
   private sweep(now: number): number {
+    // Found first, closed after: closing calls back into the pool, which may change the list.
+    const due: PooledConnection[] = [];
     let next = Infinity;
-    for (const stack of [...this.idle.values()]) {
-      for (const c of [...stack]) {
-        if (this.expired(c, now)) {
-          this.removeIdle(c);
-          c.close("expired");
-        } else {
-          next = Math.min(next, this.deadline(c));
-        }
-      }
+    for (const c of this.idleLRU) {
+      if (this.expired(c, now)) due.push(c);
+      else next = Math.min(next, this.deadline(c));
+    }
+    for (const c of due) {
+      this.unpark(c);
+      c.close("expired");
     }
     return next;
   }
 
   private maybeFinishClose(): void {
-    if (this.closing === undefined || this.queue.length > 0) return;
-    for (const stack of [...this.idle.values()]) {
-      for (const c of [...stack]) {
-        this.removeIdle(c);
-        c.close("pool closed");
-      }
+    if (this.closing === undefined || this.waiting > 0) return;
+    for (let c = this.idleLRU.first(); c !== undefined; c = this.idleLRU.first()) {
+      this.unpark(c);
+      c.close("pool closed");
     }
     if (this.connections.size > 0) return; // busy ones report back when done
     this.expiry.clear();
@@ -601,4 +660,8 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
 
 function abortError(signal: AbortSignal, origin: Origin, phase: "pool wait" | "connect" | undefined): AbortError {
   return new AbortError("the request was aborted", { cause: signal.reason, origin: origin.key, ...(phase ? { phase } : {}) });
+}
+
+function poolTimeout(job: Job): PoolTimeout {
+  return new PoolTimeout(`no connection became available within ${job.spec.timeouts.pool} ms`, { origin: job.spec.origin.key, phase: "pool wait" });
 }
