@@ -128,6 +128,131 @@ describe("assignment order", () => {
   });
 });
 
+describe("under the total limit: reuse first, and a bounded wait for origins without a slot", () => {
+  it("a freed connection serves a waiter of its own origin rather than being closed for an older waiter of another", () => {
+    const p = fakePool({ limits: { maxConnections: 1 } });
+    p.send(A);
+    const a = p.opened[0]!;
+    a.connected();
+    const b = p.send(B); // older than the next A request, but A's connection is busy
+    const a2 = p.send(A);
+    a.serve();
+    // Strict FIFO would close `a` for B; reuse hands it to A's waiter and keeps the connection.
+    expect(p.connectionOf(a2)).toBe(a);
+    expect(a.state).toBe("active");
+    expect(p.pool.stats().origins["http://b.test:80"]).toMatchObject({ connections: 0, queued: 1 });
+    a.serve();
+    // A has nobody waiting now: its idle connection makes room for B.
+    expect(a.closeReason).toBe("making room");
+    expect(p.opened).toHaveLength(2);
+    p.opened[1]!.connected();
+    expect(p.connectionOf(b)).toBe(p.opened[1]);
+    checked(p);
+  });
+
+  it("an origin without a connection gets one after a bounded number of hand-overs, even while others always have waiters", () => {
+    // maxConnections 2: the bound is 4 hand-overs per connection the pool may hold = 8.
+    const p = fakePool({ limits: { maxConnections: 2, maxConnectionsPerHost: 1 } });
+    for (let i = 0; i < 20; i++) p.send(A);
+    for (let i = 0; i < 20; i++) p.send(C);
+    const [a, c] = p.opened as [FakeConnection, FakeConnection];
+    a.connected();
+    c.connected();
+    const b = p.send(B);
+    let served = 0;
+    while (p.connectionOf(b) === undefined && p.opened.length === 2) {
+      (served % 2 === 0 ? a : c).serve();
+      served++;
+      checked(p);
+    }
+    // After 8 hand-overs to their own origins, the 9th freed connection closes to make B's.
+    expect(served).toBe(9);
+    expect(p.opened).toHaveLength(3);
+    expect(p.opened[2]!.origin.key).toBe("http://b.test:80");
+    p.opened[2]!.connected();
+    expect(p.connectionOf(b)).toBe(p.opened[2]);
+    expect(p.pool.stats().totals.opened).toBe(3);
+  });
+
+  it("origins waiting for a slot are served in turn, the one waiting longest first", () => {
+    const p = fakePool({ limits: { maxConnections: 1 } });
+    p.send(A);
+    const a = p.opened[0]!;
+    a.connected();
+    const [b1, c1, b2] = [p.send(B), p.send(C), p.send(B)];
+    a.serve(); // A has no waiter: its connection makes room for B, the first to wait
+    p.opened[1]!.connected();
+    expect(p.connectionOf(b1)).toBe(p.opened[1]);
+    p.opened[1]!.serve(); // B's own waiter b2 is served next: reuse before turns...
+    expect(p.connectionOf(b2)).toBe(p.opened[1]);
+    p.opened[1]!.serve(); // ...and then C's turn
+    p.opened[2]!.connected();
+    expect(p.connectionOf(c1)).toBe(p.opened[2]);
+    expect(p.opened.map((c) => c.origin.key)).toEqual(["http://a.test:80", "http://b.test:80", "http://c.test:80"]);
+    checked(p);
+  });
+
+  it("an origin that got a slot and wants another goes to the back of the line", () => {
+    const p = fakePool({ limits: { maxConnections: 2 } });
+    p.send(A);
+    p.send(A);
+    const [a1, a2] = p.opened as [FakeConnection, FakeConnection];
+    a1.connected();
+    a2.connected();
+    p.send(B);
+    p.send(B);
+    const c = p.send(C);
+    a1.serve(); // room for B, the first in line; B still wants a second connection
+    expect(p.opened[2]!.origin.key).toBe("http://b.test:80");
+    a2.serve(); // C's turn now, not B's second
+    expect(p.opened[3]!.origin.key).toBe("http://c.test:80");
+    p.opened[3]!.connected();
+    expect(p.connectionOf(c)).toBe(p.opened[3]);
+    checked(p);
+  });
+
+  it("a closed connection's slot goes to the origin that has waited longest for one", () => {
+    const p = fakePool({ limits: { maxConnections: 1 } });
+    p.send(A);
+    const a = p.opened[0]!;
+    a.connected();
+    const c = p.send(C);
+    p.send(A);
+    a.fail({ dropped: false, error: new ReadError("gone") }); // closed, not idle
+    // C waited for a slot; A's waiter waited for A's busy connection (the per-origin queue).
+    expect(p.opened).toHaveLength(2);
+    expect(p.opened[1]!.origin.key).toBe("http://c.test:80");
+    p.opened[1]!.connected();
+    expect(p.connectionOf(c)).toBe(p.opened[1]);
+    checked(p);
+  });
+});
+
+describe("scale", () => {
+  it("100,000 waiters are queued, aborted in any order and served in order", async () => {
+    const p = fakePool({ limits: { maxConnections: 1 } });
+    const controllers = Array.from({ length: 100_000 }, () => new AbortController());
+    const sent = controllers.map((ac, i) => p.send(`${A}${i}`, { signal: ac.signal }));
+    const conn = p.opened[0]!;
+    conn.connected();
+    // Abort every third waiter, from the back: with an array queue that is 33,333 splices.
+    for (let i = sent.length - 1; i > 0; i -= 3) controllers[i]!.abort();
+    const left = 99_999 - Math.ceil((sent.length - 1) / 3);
+    expect(p.pool.stats().queued).toBe(left);
+    checked(p);
+    // The rest are served first in, first out, skipping the aborted ones.
+    const order: number[] = [];
+    for (let k = 0; k < 10; k++) {
+      order.push(sent.findIndex((s) => s.spec.request === conn.current!.request));
+      conn.serve();
+    }
+    // Aborted: every multiple of 3 but 0 (99,999 is one).
+    expect(order).toEqual([0, 1, 2, 4, 5, 7, 8, 10, 11, 13]);
+    expect(p.pool.stats().queued).toBe(left - 10);
+    checked(p);
+  });
+});
+
 describe("keep-alive", () => {
   it("maxKeepAliveConnections counts idle connections only", () => {
     const p = fakePool({ limits: { maxKeepAliveConnections: 2 } });
