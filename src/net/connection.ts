@@ -112,7 +112,7 @@ export class Connection implements BodySource {
     );
     this.timer = new PhaseTimer((phase, ms) => this.onTimeout(phase, ms));
     const readBuffer = new ReadBuffer();
-    const dialed = dial(origin, options, { readBuffer: () => readBuffer.next(), onData: (c) => this.onData(c) }, () => this.onConnect());
+    const dialed = dial(origin, options, { readBuffer: () => readBuffer.next(this.state === "active"), onData: (c) => this.onData(c) }, () => this.onConnect());
     this.socket = dialed.socket;
     this.readBuffer = dialed.borrowed ? readBuffer : undefined;
     this.writer = new RequestWriter(this.socket, {
@@ -341,6 +341,7 @@ export class Connection implements BodySource {
   }
 
   private becomeIdle(): void {
+    this.readBuffer?.release();
     this.state = "idle";
     this.idleSince = performance.now();
     // An idle connection must not keep the process alive (the pool may simply be forgotten).
