@@ -19,8 +19,6 @@ export class OriginEntry {
   readonly connections = new Set<PooledConnection>();
   /** Its place in the pool's list of origins waiting only for a free slot under the total limit. */
   blockedNode: QueueNode<OriginEntry> | undefined;
-  /** The pool's hand-over count when this origin joined that list (the fairness rule). */
-  blockedSince = 0;
 
   constructor(readonly origin: Origin) {}
 

@@ -71,9 +71,10 @@ export interface PoolOptions {
 const AS_IS: PoolCaller<IncomingResponse> = { respond: (response) => response, annotate() {} };
 
 /**
- * The fairness bound: an origin waiting for a slot under the total limit gets one after at
- * most this many hand-overs of freed connections to their own origins, per connection the
- * pool may hold (each connection serves about this many more of its own requests first).
+ * The fairness bound: while origins wait for a slot under the total limit, the first of them
+ * gets one after at most this many hand-overs of freed connections to their own origins, per
+ * connection the pool may hold (each connection serves about this many more of its own
+ * requests first). The next waiting origin's count starts then.
  */
 const FAIR_TURNS_PER_CONNECTION = 4;
 
@@ -97,8 +98,8 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
   private readonly deadlines = new WaitDeadlines<Job>();
   /** Waiters in all origins (the sum of their queue sizes). */
   private waiting = 0;
-  /** Freed connections handed to their own origin while some origin waited for a slot (the fairness rule). */
-  private handoffs = 0;
+  /** Freed connections handed to their own origin while origins waited for a slot, since one last got a slot (the fairness rule). */
+  private sinceGrant = 0;
 
   private readonly totals = { opened: 0, closed: 0, requests: 0, reused: 0, retried: 0 };
   /** Closes idle connections when they expire. */
@@ -479,7 +480,6 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     const wantsSlot = entry.waiters.size > 0 && entry.connections.size < this.limits.maxConnectionsPerHost;
     if (wantsSlot && entry.blockedNode === undefined) {
       entry.blockedNode = this.blocked.push(entry);
-      entry.blockedSince = this.handoffs;
     } else if (!wantsSlot && entry.blockedNode !== undefined) {
       this.blocked.remove(entry.blockedNode);
       entry.blockedNode = undefined;
@@ -507,6 +507,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
           if (conn === undefined) break; // no slot and nothing idle to close: wait for the next change
           this.blocked.remove(entry.blockedNode!);
           entry.blockedNode = undefined;
+          this.sinceGrant = 0;
           this.take(entry, job); // puts the entry back at the end of the list if it still wants a slot
           this.handOver(job, conn);
         }
@@ -517,15 +518,15 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
   }
 
   /**
-   * The fairness rule (B.2 in docs/pooling.md): an origin has waited long enough for a slot
-   * when freed connections have been handed to their own origins `fairTurns` times since it
-   * started waiting. `except` is the freed connection's origin, which is not kept waiting by itself.
+   * The fairness rule (B.2 in docs/pooling.md): the first origin waiting for a slot has waited
+   * long enough when freed connections have been handed to their own origins `fairTurns` times
+   * since an origin last got a slot. When that first origin is the freed connection's own, the
+   * connection serves it here anyway, and closing it would only churn.
    */
   private slotOverdue(except: OriginEntry): boolean {
+    if (this.sinceGrant < this.fairTurns) return false;
     const head = this.blocked.first();
-    if (head === undefined) return false;
-    const first = head === except ? this.blocked.firstNode()!.next?.value : head;
-    return first !== undefined && this.handoffs - first.blockedSince >= this.fairTurns;
+    return head !== undefined && head !== except;
   }
 
   // --- ConnectionOwner: the only three ways a connection's state reaches the pool
@@ -553,7 +554,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     const job = entry.waiterFor(conn);
     if (job !== undefined) {
       if (this.slotOverdue(entry)) return conn.close("making room"); // connectionClosed() gives the slot away
-      if (this.blocked.size > 0) this.handoffs++;
+      if (this.blocked.size > 0) this.sinceGrant++;
       this.take(entry, job);
       return this.handOver(job, conn);
     }
