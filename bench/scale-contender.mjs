@@ -109,13 +109,19 @@ if (measure === "queue") {
   await c.close();
 } else if (measure === "shape") {
   const { Client } = await import("../dist/index.js");
+  const JSON_VALUE = { id: 1, name: "wirepool", tags: ["a", "b"] };
+  const JSON_BYTES = Buffer.from(JSON.stringify(JSON_VALUE));
+  const FOUR_K = Buffer.alloc(4096, "p");
   const shapes = {
     absolute: { client: {}, send: (c) => c.get(`${origin}/small`) },
     baseURL: { client: { baseURL: origin }, send: (c) => c.get("/small") },
     headers: { client: { baseURL: origin }, send: (c) => c.get("/small", { headers: { "x-request-id": "abc123", accept: "text/plain" } }) },
     params: { client: { baseURL: origin }, send: (c) => c.get("/small", { params: { page: 2, q: "search" } }) },
-    json: { client: { baseURL: origin }, send: (c) => c.post("/echo", { json: { id: 1, name: "wirepool", tags: ["a", "b"] } }) },
-    content4k: { client: { baseURL: origin }, send: (c) => c.post("/echo", { content: Buffer.alloc(4096, "p"), headers: { "content-type": "application/octet-stream" } }) },
+    // The body shapes' yardsticks: the same bytes, absolute URL, no options but the body.
+    postBytes: { client: {}, send: (c) => c.post(`${origin}/echo`, { content: JSON_BYTES }) },
+    json: { client: { baseURL: origin }, send: (c) => c.post("/echo", { json: JSON_VALUE }) },
+    post4k: { client: {}, send: (c) => c.post(`${origin}/echo`, { content: FOUR_K }) },
+    content4k: { client: { baseURL: origin }, send: (c) => c.post("/echo", { content: FOUR_K, headers: { "content-type": "application/octet-stream" } }) },
   };
   const shape = shapes[n];
   const client = new Client({ ...shape.client, limits: { maxConnections: 16 }, timeout: null });
