@@ -91,6 +91,7 @@ export class Client {
    * (users change them all the time, as in httpx) makes them again, once per change.
    */
   private preparedDefaults: PreparedHeaders | undefined;
+  private preparedJSON: PreparedHeaders | undefined;
   private preparedRevision = -1;
 
   constructor(options: ClientOptions = {}) {
@@ -130,17 +131,26 @@ export class Client {
     // Taken before the Request adds anything (a json or form content type), which must invalidate it.
     const revision = headers.revision;
     const request = new Request(method, merged, init);
-    const prepared = options.headers === undefined ? this.prepared() : undefined;
-    if (prepared !== undefined) request.prepared = { text: prepared, revision };
+    if (options.headers === undefined) {
+      const prepared = this.prepared();
+      if (prepared !== undefined && headers.revision === revision) {
+        request.prepared = { text: prepared, revision };
+      } else if (this.preparedJSON !== undefined && options.json !== undefined && headers.revision === revision + 1) {
+        // Common case: a json body, whose one change to the defaults is the Content-Type the Request
+        // added (the json shape ran at 0.86 of a plain POST of the same bytes without this, bench:scale).
+        request.prepared = { text: this.preparedJSON, revision: headers.revision };
+      }
+    }
     return request;
   }
 
-  /** The default headers serialized, made again only when `client.headers` changed since. */
+  /** The default headers serialized (and with a json Content-Type), made again only when `client.headers` changed since. */
   private prepared(): PreparedHeaders | undefined {
     if (this.preparedRevision !== this.headers.revision) {
       // Host and framing headers are written by the serializer itself, so defaults holding them cannot be pre-serialized.
       const computed = ["host", "content-length", "transfer-encoding"].some((name) => this.headers.has(name));
       this.preparedDefaults = computed ? undefined : PreparedHeaders.from(this.headers);
+      this.preparedJSON = computed || this.headers.has("content-type") ? undefined : PreparedHeaders.from([...this.headers, ["Content-Type", "application/json"]]);
       this.preparedRevision = this.headers.revision;
     }
     return this.preparedDefaults;

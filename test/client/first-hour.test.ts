@@ -201,3 +201,21 @@ describe("API surprises", () => {
     expect((err as Error).message).toMatch(/^TLS handshake timed out after 100 ms/);
   });
 });
+
+describe("pre-serialized defaults", () => {
+  it("a json body sends the defaults and its Content-Type once each, the same bytes as without the shortcut", async () => {
+    const heads: string[] = [];
+    const s = await serve(rawServer((socket) => onRequests(socket, (h) => {
+      heads.push(h);
+      socket.write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    })));
+    const c = client({ baseURL: s.origin });
+    await c.post("/j", { json: { a: 1 } });
+    // The same request with the shortcut out of the way: a hook that touches nothing but forces the general path.
+    const plain = client({ baseURL: s.origin, eventHooks: { request: [(r) => void r.headers.set("X-Same", "1")] } });
+    await plain.post("/j", { json: { a: 1 } });
+    const [fast, slow] = heads.map((h) => h.split("\r\n").filter((l) => !l.startsWith("X-Same")));
+    expect(fast).toEqual(slow);
+    expect(fast!.filter((l) => /^content-type:/i.test(l))).toEqual(["Content-Type: application/json"]);
+  });
+});
