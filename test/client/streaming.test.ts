@@ -7,6 +7,18 @@ import { Client } from "../../src/index.js";
 
 const MiB = 1024 * 1024;
 
+/** Sends `body` in writes of the `sizes` in turn, yielding to the event loop after every `every`-th. */
+async function writeInPieces(res: http.ServerResponse, body: Buffer, sizes: number[], every: number): Promise<void> {
+  res.writeHead(200, { "content-length": body.length });
+  for (let at = 0, i = 0; at < body.length; i++) {
+    const size = sizes[i % sizes.length]!;
+    res.write(body.subarray(at, at + size));
+    at += size;
+    if (i % every === 0) await new Promise((r) => setImmediate(r));
+  }
+  res.end();
+}
+
 /** The garbage collector, made callable for this test without --expose-gc on the command line. */
 function collector(): () => void {
   v8.setFlagsFromString("--expose-gc");
@@ -63,17 +75,8 @@ describe("read buffers", () => {
   it("chunks kept by the reader stay intact while later reads arrive (pieces small and large, some together)", async () => {
     const crypto = await import("node:crypto");
     const body = crypto.randomBytes(3 * MiB);
-    const server = http.createServer(async (_req, res) => {
-      res.writeHead(200, { "content-length": body.length });
-      // Pieces of every size around the copy threshold, sometimes several per packet.
-      for (let at = 0, i = 0; at < body.length; i++) {
-        const size = [1, 700, 16 * 1024 - 1, 16 * 1024, 40_000, 65_536, 100_000][i % 7]!;
-        res.write(body.subarray(at, at + size));
-        at += size;
-        if (i % 3 === 0) await new Promise((r) => setImmediate(r));
-      }
-      res.end();
-    });
+    // Pieces of every size around the copy threshold, sometimes several per packet.
+    const server = http.createServer((_req, res) => void writeInPieces(res, body, [1, 700, 16 * 1024 - 1, 16 * 1024, 40_000, 65_536, 100_000], 3));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     try {
       await using client = new Client();
@@ -94,17 +97,7 @@ describe("read buffers shared between connections", () => {
   it("bodies read at once on several connections, some pieces kept, some copied, all stay intact", async () => {
     const crypto = await import("node:crypto");
     const bodies = [crypto.randomBytes(2 * MiB), crypto.randomBytes(2 * MiB), crypto.randomBytes(2 * MiB)];
-    const server = http.createServer(async (req, res) => {
-      const body = bodies[Number(req.url!.slice(1))]!;
-      res.writeHead(200, { "content-length": body.length });
-      for (let at = 0, i = 0; at < body.length; i++) {
-        const size = [3000, 70_000, 16 * 1024, 500, 40_000][i % 5]!;
-        res.write(body.subarray(at, at + size));
-        at += size;
-        if (i % 2 === 0) await new Promise((r) => setImmediate(r));
-      }
-      res.end();
-    });
+    const server = http.createServer((req, res) => void writeInPieces(res, bodies[Number(req.url!.slice(1))]!, [3000, 70_000, 16 * 1024, 500, 40_000], 2));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     try {
       await using client = new Client({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
