@@ -35,7 +35,7 @@ export interface PoolCaller<T> {
 }
 
 /**
- * What the pool needs of a connection: five questions and three commands, like
+ * What the pool needs of a connection: a few questions and three commands, like
  * httpcore's connection interface. `net/connection.ts`'s Connection is one; the
  * pool's unit tests use fakes.
  */
