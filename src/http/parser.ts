@@ -67,8 +67,19 @@ export class ResponseParser {
   leftover = 0;
   /** Bytes of the current response seen so far (informational responses included). */
   received = 0;
+  /**
+   * The bytes fed so far for this response were not the start of one: llhttp refused them
+   * before any part of a status line (HPE_INVALID_CONSTANT where "HTTP/" belongs). On a
+   * reused connection that means it was out of step before the request was sent.
+   */
+  get notAResponse(): boolean {
+    return this.state === "failed" && this.failedAtStart;
+  }
 
   private isHead = false;
+  /** Set by fail(): the message failed before its first span, on llhttp's "HTTP/" check. */
+  private failedAtStart = false;
+  private sawSpan = false;
   private informational = 0;
   // The message being assembled. Spans arrive in pieces; `lastSpan` tells a continuation from a new span.
   private lastSpan: Span | -1 = -1;
@@ -179,6 +190,7 @@ export class ResponseParser {
   }
 
   private fail(error: RemoteProtocolError): never {
+    this.failedAtStart = this.state === "head" && !this.sawSpan && error.code === "HPE_INVALID_CONSTANT";
     this.state = "failed";
     this.pending = undefined;
     throw error;
@@ -208,10 +220,13 @@ export class ResponseParser {
     this.bodyRemaining = -1;
     this.bodyLength = -1;
     this.bodyReceived = 0;
+    this.sawSpan = false;
+    this.failedAtStart = false;
   }
 
   private onSpan(kind: Span, text: string): boolean {
     if (this.pending) return false;
+    this.sawSpan = true;
     this.headBytes += text.length;
     const target = this.state === "body" ? this.trailers : this.raw;
     if (kind === Span.Status) {

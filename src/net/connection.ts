@@ -277,7 +277,11 @@ export class Connection implements BodySource {
       try {
         state = this.parser.feed(data);
       } catch (err) {
-        this.fail(err instanceof RemoteProtocolError ? err : new ReadError("reading the response failed", { cause: err }), "error");
+        // On a reused connection, bytes that are not even the start of a response (junk a server
+        // dribbled after the last one) mean it was out of step before this request was sent:
+        // the request fails as if the connection had been dropped, so a GET is retried (#11).
+        const stale = this.parser.notAResponse && ex.sequence > 1 && ex.response === "awaiting head";
+        this.fail(err instanceof RemoteProtocolError ? err : new ReadError("reading the response failed", { cause: err }), "error", stale ? "stale" : false);
         return;
       }
       if (state !== "done") {
@@ -407,9 +411,10 @@ export class Connection implements BodySource {
    * Fails whatever is in progress (connecting, or the exchanges in flight) and
    * closes the connection. `error` goes to the exchange `owns` picks (by default the
    * first, whose response was being read); the others were pipelined behind it and
-   * fail as dropped before any response, which the pool may retry.
+   * fail as dropped before any response, which the pool may retry. `dropped` says the peer
+   * dropped the connection; "stale", that what came was not a response at all (see onData).
    */
-  private fail(error: Error, reason: CloseReason, dropped = false, owns?: (ex: Exchange) => boolean): void {
+  private fail(error: Error, reason: CloseReason, dropped: boolean | "stale" = false, owns?: (ex: Exchange) => boolean): void {
     if (this.state === "connecting") {
       withContext(error, this.origin.key, "connect");
       this.close(reason, error);
@@ -428,7 +433,7 @@ export class Connection implements BodySource {
         continue;
       }
       const failure: Failure = own
-        ? { error: err as TransportError, reused: ex.sequence > 1, beforeResponse: i > 0 || this.parser.received === 0, dropped }
+        ? { error: err as TransportError, reused: ex.sequence > 1, beforeResponse: dropped === "stale" || i > 0 || this.parser.received === 0, dropped: dropped !== false }
         : { error: err as TransportError, reused: true, beforeResponse: true, dropped: true };
       this.stop(ex);
       ex.handler.onError(err, failure);

@@ -37,6 +37,8 @@ export interface Case {
   };
   /** Skip the one-byte-at-a-time variant (the case is about timing that dribbling would change). */
   wholeWritesOnly?: boolean;
+  /** Send the next request as soon as the first one's response is read, not after a pause: on the same connection, if it is kept. */
+  nextAtOnce?: boolean;
   expect:
     | { status: number; body?: string; reused: boolean }
     | { error: abstract new (...args: never[]) => Error; code?: string; phase?: string; anyReuse?: true };
@@ -126,6 +128,8 @@ export const catalogue: Case[] = [
   { group: "junk", name: "junk on an idle connection", script: [ok("first"), { wait: 30 }, "JUNK"], expect: { status: 200, body: "first", reused: false }, why: "bytes while idle close the connection; the next request never sees them" },
   { group: "junk", name: "unsolicited response on an idle connection", script: [ok("first"), { wait: 30 }, ok("unsolicited")], expect: { status: 200, body: "first", reused: false }, why: "never read as the answer to a later request" },
   { group: "junk", name: "second response in the same packet", script: [ok("first") + ok("second")], expect: { status: 200, body: "first", reused: false }, why: "leftover bytes after a response poison the connection" },
+  { group: "junk", name: "junk dribbled after a complete response, the next request at once", script: [ok("first"), "11111\r\n"], nextAtOnce: true, expect: { status: 200, body: "first", reused: false }, why: "bytes that are not a response, arriving after the next request went out on the connection: it was stale, and the GET is retried on a new one" },
+  { group: "junk", name: "a second response dribbled after a complete one, the next request at once", script: [ok("first"), ok("poison", "X-Poison: yes")], nextAtOnce: true, expect: { status: 200, body: "first", reused: false }, why: "the poisoned response never answers the next request: bytes while idle, or mixed with the real answer, or as the answer to nothing, each end the connection" },
   { group: "junk", name: "FIN on an idle connection", script: [ok("first"), { wait: 30 }, "end"], expect: { status: 200, body: "first", reused: false }, why: "the next request opens a new connection without an error" },
 
   // --- Connection: close variants
