@@ -11,6 +11,7 @@
  *   storm N      N GETs queued onto 16 connections, half of them aborted at random moments
  *   idle C       C keep-alive connections opened, then left idle: memory per connection after GC
  *   shape S      the conc shape (64 in flight, 16 connections) for 2 s, written as S
+ *   queued N     N GETs queued behind one connection whose server never answers: heap per waiting request
  * Prints one JSON line.
  */
 const [name, measure, nArg, ...origins] = process.argv.slice(2);
@@ -36,12 +37,12 @@ async function wirepoolClient(limits, extra = {}) {
   };
 }
 
-async function undiciClient(kind, options) {
+async function undiciClient(kind, options, poolOrigin = origin) {
   const undici = await import("undici");
   const dc = await import("node:diagnostics_channel");
   let opened = 0;
   dc.subscribe("undici:client:connected", () => opened++);
-  const dispatcher = kind === "agent" ? new undici.Agent(options) : new undici.Pool(origin, options);
+  const dispatcher = kind === "agent" ? new undici.Agent(options) : new undici.Pool(poolOrigin, options);
   return {
     get: async (url, options = {}) => {
       const res = await undici.request(url, { dispatcher, ...options });
@@ -107,6 +108,23 @@ if (measure === "queue") {
   const m1 = process.memoryUsage();
   result = { connections: c.opened(), heapPerConnection: (m1.heapUsed - m0.heapUsed) / c.opened(), externalPerConnection: (m1.external - m0.external) / c.opened() };
   await c.close();
+} else if (measure === "queued") {
+  const net = await import("node:net");
+  const silent = net.createServer(() => {}); // accepts, reads nothing, answers nothing
+  await new Promise((r) => silent.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${silent.address().port}/small`;
+  const c = name === "wirepool" ? await wirepoolClient({ maxConnections: 1 }) : await undiciClient("pool", { connections: 1 }, `http://127.0.0.1:${silent.address().port}`);
+  // No AbortSignal: a shared one would add its listener list to every request's cost. The
+  // process ends with the requests still waiting (the line below is all it has to print).
+  void c.get(url).catch(() => {});
+  await new Promise((r) => setTimeout(r, 100));
+  gc();
+  const h0 = process.memoryUsage().heapUsed;
+  const waiting = Array.from({ length: n }, () => c.get(url).catch(() => {}));
+  await new Promise((r) => setTimeout(r, 100));
+  gc();
+  const h1 = process.memoryUsage().heapUsed;
+  result = { heapPerQueued: (h1 - h0) / n, kept: waiting.length };
 } else if (measure === "shape") {
   const { Client } = await import("../dist/index.js");
   const JSON_VALUE = { id: 1, name: "wirepool", tags: ["a", "b"] };

@@ -69,6 +69,10 @@ try {
     console.log(`| ${c} (${r.connections} connections) | ${f(r.heapPerConnection! / 1024, 1)} KiB | ${f(r.externalPerConnection! / 1024, 1)} KiB |`);
   }
 
+  console.log("\n| heap per waiting request (10,000 queued behind a connection that never answers, after GC) | bytes |");
+  console.log("|---|---:|");
+  for (const c of ["wirepool", "undici"]) console.log(`| ${c} (${c === "wirepool" ? "client.get()" : "undici.request() on a Pool"}) | ${f(run(c, "queued", 10_000).heapPerQueued!)} |`);
+
   console.log("\n| API shape, at conc (64 in flight, 16 connections) | wirepool req/s | relative to its yardstick |");
   console.log("|---|---:|---:|");
   // Each shape against the same request made the plainest way: GETs against an absolute URL with
