@@ -103,8 +103,8 @@ export function toPoolRequest(request: Request): PoolRequest {
   const length: BodyLength = body.kind === "none" ? NONE : body.kind === "bytes" ? { kind: "known", length: body.bytes.length } : UNKNOWN;
   const framing = chooseFraming(method, length, headers);
   // The Client's default headers, untouched since it built the request, were validated and serialized once.
-  const prepared = request.prepared !== undefined && request.prepared.revision === headers.revision ? request.prepared.text : undefined;
-  const head = serializeRequestHead({ method, target: url.pathname + url.search, host: url.host, headers: prepared ? undefined : headers, framing, prepared });
+  const p = request.prepared !== undefined && request.prepared.revision === headers.revision ? request.prepared : undefined;
+  const head = serializeRequestHead({ method, target: url.pathname + url.search, host: url.host, headers: p ? p.own : headers, framing, prepared: p?.text });
   const wireBody = body.kind === "none" ? null : body.kind === "bytes" ? body.bytes : body.stream;
   const { timeout, signal } = request.extensions;
   return { origin, request: { method, head, framing, body: wireBody }, timeouts: resolveTimeouts(timeout), signal, replayable: request.replayable };

@@ -59,6 +59,8 @@ export const ADOPT_HEADERS = Symbol("wirepool.adoptHeaders");
 export interface PreparedFields {
   readonly text: PreparedHeaders;
   readonly revision: number;
+  /** The request's own fields, which add to the prepared ones (none of them has a prepared name). */
+  readonly own?: Headers | undefined;
 }
 const utf8 = new TextEncoder();
 

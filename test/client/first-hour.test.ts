@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import * as wirepool from "../../src/index.js";
+import { VERSION } from "../../src/version.js";
 import { Client, ConnectTimeout, DecodingError, get, HTTPStatusError, HTTPTransport, InvalidURL, RemoteProtocolError, Request, StreamClosed } from "../../src/index.js";
 import { useCleanup } from "../support/cleanup.js";
 import { httpServer, onRequests, rawServer } from "../support/servers.js";
@@ -217,5 +218,22 @@ describe("pre-serialized defaults", () => {
     const [fast, slow] = heads.map((h) => h.split("\r\n").filter((l) => !l.startsWith("X-Same")));
     expect(fast).toEqual(slow);
     expect(fast!.filter((l) => /^content-type:/i.test(l))).toEqual(["Content-Type: application/json"]);
+  });
+
+  it("per-request headers are sent beside the defaults, and one that replaces a default replaces it", async () => {
+    const heads: string[] = [];
+    const s = await serve(rawServer((socket) => onRequests(socket, (h) => {
+      heads.push(h);
+      socket.write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    })));
+    const c = client({ baseURL: s.origin, headers: { "X-Default": "d" } });
+    await c.get("/a", { headers: { "X-Request-Id": "r1" } });
+    await c.get("/b", { headers: { accept: "text/plain", "x-default": "mine" } });
+    const lines = heads.map((h) => h.split("\r\n").filter((l) => l.includes(":") && !l.startsWith("Host")).sort());
+    expect(lines[0]).toEqual(["Accept: */*", `User-Agent: wirepool/${VERSION}`, "X-Default: d", "X-Request-Id: r1"]);
+    expect(lines[1]).toEqual([`User-Agent: wirepool/${VERSION}`, "accept: text/plain", "x-default: mine"].sort());
+    // Bad bytes in a per-request header are refused before anything is sent.
+    await expect(c.get("/c", { headers: { "X-Bad": "a\r\nInjected: 1" } })).rejects.toThrow(/invalid character/);
+    expect(heads).toHaveLength(2);
   });
 });
