@@ -13,7 +13,7 @@ import { PreparedHeaders } from "../http/serializer.js";
 import type { LimitsInit } from "../pool/limits.js";
 import type { PoolStats } from "../pool/types.js";
 import { HTTPTransport } from "../transport/http-transport.js";
-import { ADOPT_HEADERS, type Content, type FormFields, mergeParams, type QueryParams, Request } from "../transport/request.js";
+import { ADOPT_HEADERS, type Content, type FormFields, mergeParams, type QueryParams, queryText, Request } from "../transport/request.js";
 import type { Response } from "../transport/response.js";
 import { resolveTimeouts, type TimeoutInit } from "../transport/timeouts.js";
 import type { Transport } from "../transport/transport.js";
@@ -120,12 +120,12 @@ export class Client {
     checkOptions("request options", options, REQUEST_OPTIONS);
     // Client params and request params merge per key, the request's value replacing the client's (as httpx).
     const params = this.params === undefined ? options.params : options.params === undefined ? this.params : mergeParams(this.params, options.params);
-    const merged = mergeURL(this.baseURL, url);
+    const merged = mergeURL(this.baseURL, url, params === undefined ? "" : queryText(params));
     const headers = new Headers(this.headers);
     const given = options.headers === undefined ? undefined : new Headers(options.headers);
     if (given !== undefined) for (let i = 0; i < given.size; i++) headers.set(given.nameAt(i), given.valueAt(i));
     const extensions = { timeout: resolveTimeouts(options.timeout, this.timeouts), signal: options.signal };
-    const init = { headers, params, content: options.content, json: options.json, form: options.form, extensions, [ADOPT_HEADERS]: true };
+    const init = { headers, content: options.content, json: options.json, form: options.form, extensions, [ADOPT_HEADERS]: true };
     // Taken before the Request adds anything (a json or form content type), which must invalidate it.
     const revision = headers.revision;
     const request = new Request(method, merged, init);

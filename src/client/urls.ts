@@ -1,18 +1,31 @@
 /** URL rules of the Client: base URL merging (httpx's) and scheme checks. */
 import { InvalidURL, redactURL, UnsupportedProtocol } from "../errors.js";
+import { withParams } from "../transport/request.js";
 
 /**
  * Resolves `url` against `base` the way httpx does: a relative URL is appended to
  * the base's path, whether or not it starts with "/" (so base `http://h/api` with
  * `/users` gives `http://h/api/users`, not `http://h/users`). Absolute URLs are
- * used as they are.
+ * used as they are. `query` (already encoded, see queryText) is added after the URL's own
+ * query before the one parse: parsing, then adding params, parsed the URL twice.
  */
-export function mergeURL(base: URL | undefined, url: string | URL): URL {
-  if (url instanceof URL) return checkScheme(url);
-  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(url)) return checkScheme(parse(url));
-  if (base === undefined) throw new InvalidURL(`relative URL ${JSON.stringify(redactURL(url))} given and the client has no baseURL`);
-  const prefix = base.href.endsWith("/") ? base.href : `${base.href}/`;
-  return checkScheme(parse(prefix + url.replace(/^\/+/, "")));
+export function mergeURL(base: URL | undefined, url: string | URL, query = ""): URL {
+  if (url instanceof URL) return checkScheme(withParams(url, query === "" ? undefined : new URLSearchParams(query)));
+  let text: string;
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(url)) text = url;
+  else if (base === undefined) throw new InvalidURL(`relative URL ${JSON.stringify(redactURL(url))} given and the client has no baseURL`);
+  else text = (base.href.endsWith("/") ? base.href : `${base.href}/`) + url.replace(/^\/+/, "");
+  return checkScheme(parse(query === "" ? text : withQuery(text, query)));
+}
+
+/** `text` (a URL not yet parsed) with `query` after its own query and before its fragment. */
+function withQuery(text: string, query: string): string {
+  const hashAt = text.indexOf("#");
+  const before = hashAt === -1 ? text : text.slice(0, hashAt);
+  const after = hashAt === -1 ? "" : text.slice(hashAt);
+  const q = before.indexOf("?");
+  const sep = q === -1 ? "?" : q === before.length - 1 ? "" : "&";
+  return before + sep + query + after;
 }
 
 export function parseBaseURL(base: string | URL | undefined): URL | undefined {

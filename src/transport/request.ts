@@ -62,7 +62,11 @@ export interface PreparedFields {
   /** The request's own fields, which add to the prepared ones (none of them has a prepared name). */
   readonly own?: Headers | undefined;
 }
-const utf8 = new TextEncoder();
+/**
+ * Text to UTF-8 bytes. Buffer.from() rather than TextEncoder.encode(): for the small strings
+ * of a json body it takes about 170 ns instead of 1 µs (the json shape, bench:scale).
+ */
+const utf8 = { encode: (text: string): Uint8Array => Buffer.from(text, "utf8") };
 
 export class Request implements RequestInfo {
   readonly method: string;
@@ -179,13 +183,18 @@ export function mergeParams(base: QueryParams, extra: QueryParams): URLSearchPar
  */
 export function withParams(url: URL, params: QueryParams | undefined): URL {
   if (params === undefined) return url;
-  const query = params instanceof URLSearchParams ? params.toString() : encodeQuery(params);
+  const query = queryText(params);
   if (query === "") return url;
   const { href, hash, search } = url;
   const head = hash === "" ? href : href.slice(0, -hash.length);
   // The URL's own query is kept as written; an empty one ("...?") has an empty `search`.
   const sep = search !== "" ? "&" : head.endsWith("?") ? "" : "?";
   return new URL(`${head}${sep}${query}${hash}`);
+}
+
+/** `params` as query text, exactly as URLSearchParams writes it ("" when there are none). */
+export function queryText(params: QueryParams): string {
+  return params instanceof URLSearchParams ? params.toString() : encodeQuery(params);
 }
 
 /** `params` as application/x-www-form-urlencoded text, exactly as URLSearchParams writes it. */

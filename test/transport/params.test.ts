@@ -25,3 +25,17 @@ describe("withParams", () => {
     expect(withParams(url, {})).toBe(url);
   });
 });
+
+describe("a Client's params, merged into the URL before its one parse", () => {
+  it("go after the URL's own query and before its fragment, for relative, absolute and URL inputs", async () => {
+    const { Client } = await import("../../src/index.js");
+    const c = new Client({ baseURL: "http://h/api/", params: { k: "client" } });
+    const href = (url: string | URL, params?: Record<string, string>) => c.buildRequest("GET", url, params ? { params } : {}).url.href;
+    expect(href("/p")).toBe("http://h/api/p?k=client");
+    expect(href("/p?own=1#frag", { k: "mine", x: "a b" })).toBe("http://h/api/p?own=1&k=mine&x=a+b#frag");
+    expect(href("/p?", { x: "1" })).toBe("http://h/api/p?k=client&x=1");
+    expect(href("http://other/q?z=9#f")).toBe("http://other/q?z=9&k=client#f");
+    expect(href(new URL("http://other/u?z=9#f"), { x: "é" })).toBe("http://other/u?z=9&k=client&x=%C3%A9#f");
+    await c.close();
+  });
+});
