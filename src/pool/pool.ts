@@ -212,6 +212,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
       const wantsSlot = entry.waiters.size > 0 && entry.connections.size < this.limits.maxConnectionsPerHost;
       if (entry.blockedNode !== undefined && entry.blockedNode.queue !== this.blocked) fail(`${key}'s blocked node is stale`);
       if (entry.blockedNode !== undefined && !wantsSlot) fail(`${key} is listed as waiting for a slot but wants none`);
+      if (entry.blockedNode === undefined && wantsSlot) fail(`${key} wants a slot but is not listed as waiting for one`);
     }
     if (inEntries !== this.connections.size) fail(`entries hold ${inEntries} connections, the pool ${this.connections.size}`);
     if (waiters !== this.waiting) fail(`waiting is ${this.waiting}, the queues hold ${waiters}`);

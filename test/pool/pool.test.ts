@@ -285,6 +285,7 @@ describe("waiting, timeouts and cancellation", () => {
     const after = await Promise.all(Array.from({ length: 100 }, (_, i) => send(p, "GET", s.url(`/${i}`))));
     expect(after.every((r, i) => r.text.length === i)).toBe(true);
     const stats = p.stats();
+    p.checkInvariants();
     expect(stats).toMatchObject({ active: 0, queued: 0, connecting: 0 });
     expect(stats.connections).toBe(stats.idle);
     expect(stats.connections).toBeLessThanOrEqual(10);
@@ -311,6 +312,7 @@ describe("close()", () => {
 describe("aborting in each phase leaves nothing behind", () => {
   async function expectClean(p: ConnectionPool, s: TestServer): Promise<void> {
     await eventually(() => p.stats().connections === 0 && s.open === 0);
+    p.checkInvariants();
     expect(p.stats()).toMatchObject({ active: 0, queued: 0, connecting: 0 });
     // And the pool still works.
     expect((await send(p, "GET", s.url("/after"))).status).toBe(200);
