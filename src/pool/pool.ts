@@ -5,8 +5,10 @@
  * The data (each field's writers are the functions named):
  *   - `connections`: every open connection (connecting, idle or busy): open(), connectionClosed();
  *   - `origins`: per origin an OriginEntry with its waiters (FIFO), its idle connections and
- *     its open ones: enqueue(), take(), park(), unpark(), open(), connectionClosed();
- *   - `idleLRU`: every idle connection, least recently used first, across origins: park(), unpark();
+ *     its open ones: entryFor(), enqueue(), take(), open(), connectionClosed(), release();
+ *   - `idle`: every idle connection, on its origin's list and on one across origins, least
+ *     recently used first (IdleConnections): parked by connectionIdle(), taken off by
+ *     takeIdle(), open() (making room), trimIdle(), sweep() and connectionClosed();
  *   - `blocked`: origins whose waiters wait only for a free slot under the total limit, in
  *     turn (the one waiting longest first): updateBlocked(), fillSlots();
  *   - `opening`: connections still connecting, and the job each was opened for: handOver(),
@@ -42,7 +44,8 @@ import { DeadlineTimer, SYSTEM_CLOCK } from "./deadline-timer.js";
 import { EventSink, type PoolListener } from "./events.js";
 import { Job, type JobOwner } from "./job.js";
 import { type Limits, type LimitsInit, resolveLimits, wholeNumber } from "./limits.js";
-import { LinkedQueue, type QueueNode } from "./linked-queue.js";
+import { IdleConnections } from "./idle-connections.js";
+import { LinkedQueue } from "./linked-queue.js";
 import { OriginEntry } from "./origin-entry.js";
 import type { Clock, ConnectionFactory, OriginStats, PoolCaller, PooledConnection, PoolRequest, PoolStats } from "./types.js";
 import { WaitDeadlines } from "./wait-deadlines.js";
@@ -90,9 +93,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
 
   private readonly connections = new Set<PooledConnection>();
   private readonly origins = new Map<string, OriginEntry>();
-  private readonly idleLRU = new LinkedQueue<PooledConnection>();
-  /** Each idle connection's place in its origin's idle list and in idleLRU. */
-  private readonly idleNodes = new Map<PooledConnection, { own: QueueNode<PooledConnection>; lru: QueueNode<PooledConnection> }>();
+  private readonly idle = new IdleConnections();
   private readonly blocked = new LinkedQueue<OriginEntry>();
   private readonly opening = new Map<PooledConnection, Job>();
   private readonly deadlines = new WaitDeadlines<Job>();
@@ -202,7 +203,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
       waiters += entry.waiters.size;
       for (const c of entry.connections) {
         if (!this.connections.has(c)) fail(`connection ${c.id} of ${key} is not open`);
-        if ((c.state === "idle") !== this.idleNodes.has(c)) fail(`connection ${c.id} is ${c.state} but ${this.idleNodes.has(c) ? "" : "not "}on the idle lists`);
+        if ((c.state === "idle") !== this.idle.has(c)) fail(`connection ${c.id} is ${c.state} but ${this.idle.has(c) ? "" : "not "}on the idle lists`);
       }
       for (const c of entry.idle) {
         idle++;
@@ -216,7 +217,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     }
     if (inEntries !== this.connections.size) fail(`entries hold ${inEntries} connections, the pool ${this.connections.size}`);
     if (waiters !== this.waiting) fail(`waiting is ${this.waiting}, the queues hold ${waiters}`);
-    if (idle !== this.idleLRU.size || idle !== this.idleNodes.size) fail(`idle lists disagree: ${idle} / ${this.idleLRU.size} / ${this.idleNodes.size}`);
+    if (idle !== this.idle.size || idle !== [...this.idle].length) fail(`idle lists disagree: ${idle} in the origins' lists, ${this.idle.size} in all`);
     if (this.connections.size > this.limits.maxConnections) fail(`${this.connections.size} connections open, limit ${this.limits.maxConnections}`);
     if (idle > this.limits.maxKeepAliveConnections) fail(`${idle} idle, keep-alive limit ${this.limits.maxKeepAliveConnections}`);
     for (const [c, job] of this.opening) if (c.state !== "connecting" || job.connection !== c || job.stage !== "connecting") fail(`connection ${c.id} in opening is ${c.state}`);
@@ -420,11 +421,9 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
    */
   private takeIdle(entry: OriginEntry, openedSince = -Infinity): PooledConnection | undefined {
     for (;;) {
-      let node = entry.idle.lastNode();
-      while (node !== undefined && node.value.createdAt < openedSince) node = node.prev;
-      if (node === undefined) return undefined;
-      const conn = node.value;
-      this.unpark(conn);
+      const conn = this.idle.newest(entry, openedSince);
+      if (conn === undefined) return undefined;
+      this.idle.unpark(conn);
       if (conn.isUsable() && !this.expired(conn, this.clock.now())) return conn;
       // Closing calls back into the pool, which may change the list: look again afterwards.
       conn.close(conn.isUsable() ? "expired" : "server closed");
@@ -439,9 +438,9 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     const { maxConnections, maxConnectionsPerHost } = this.limits;
     if (entry.connections.size >= maxConnectionsPerHost) return undefined;
     if (this.connections.size >= maxConnections) {
-      const victim = this.oldestIdle(entry.origin);
+      const victim = this.idle.oldest(entry.origin);
       if (victim === undefined) return undefined;
-      this.unpark(victim);
+      this.idle.unpark(victim);
       victim.close("making room");
     }
     const { origin, timeouts } = job.spec;
@@ -463,14 +462,6 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
       if (best === undefined || conn.inFlight < best.inFlight) best = conn;
     }
     return best;
-  }
-
-  /** The least recently used idle connection of any origin but `except`. */
-  private oldestIdle(except?: Origin): PooledConnection | undefined {
-    for (let node = this.idleLRU.firstNode(); node !== undefined; node = node.next) {
-      if (node.value.origin !== except) return node.value;
-    }
-    return undefined;
   }
 
   /**
@@ -559,14 +550,15 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
       this.take(entry, job);
       return this.handOver(job, conn);
     }
-    this.park(conn);
+    this.idle.park(conn, entry);
+    this.expiry.require(this.deadline(conn));
     if (this.blocked.size > 0) this.fillSlots();
     this.trimIdle();
   }
 
   connectionClosed(conn: PooledConnection, error?: Error): void {
     if (!this.connections.delete(conn)) return;
-    this.unpark(conn);
+    this.idle.unpark(conn);
     const key = conn.origin.key;
     const entry = this.origins.get(key);
     if (entry === undefined || !entry.connections.delete(conn)) throw new Error(`pool invariant broken: connection ${conn.id} closed but ${key} does not hold it`);
@@ -591,27 +583,12 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     this.settle(job, error);
   }
 
-  // --- the idle lists
-
-  private park(conn: PooledConnection): void {
-    const entry = this.origins.get(conn.origin.key)!;
-    this.idleNodes.set(conn, { own: entry.idle.push(conn), lru: this.idleLRU.push(conn) });
-    this.expiry.require(this.deadline(conn));
-  }
-
-  /** Takes `conn` off the idle lists, if it is on them. */
-  private unpark(conn: PooledConnection): void {
-    const nodes = this.idleNodes.get(conn);
-    if (nodes === undefined) return;
-    this.idleNodes.delete(conn);
-    nodes.own.queue!.remove(nodes.own);
-    this.idleLRU.remove(nodes.lru);
-  }
+  // --- the idle connections
 
   private trimIdle(): void {
-    while (this.idleLRU.size > this.limits.maxKeepAliveConnections) {
-      const victim = this.idleLRU.first()!;
-      this.unpark(victim);
+    while (this.idle.size > this.limits.maxKeepAliveConnections) {
+      const victim = this.idle.oldest()!;
+      this.idle.unpark(victim);
       victim.close("keep-alive limit");
     }
   }
@@ -635,12 +612,12 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     // Found first, closed after: closing calls back into the pool, which may change the list.
     const due: PooledConnection[] = [];
     let next = Infinity;
-    for (const c of this.idleLRU) {
+    for (const c of this.idle) {
       if (this.expired(c, now)) due.push(c);
       else next = Math.min(next, this.deadline(c));
     }
     for (const c of due) {
-      this.unpark(c);
+      this.idle.unpark(c);
       c.close("expired");
     }
     return next;
@@ -648,8 +625,8 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
 
   private maybeFinishClose(): void {
     if (this.closing === undefined || this.waiting > 0) return;
-    for (let c = this.idleLRU.first(); c !== undefined; c = this.idleLRU.first()) {
-      this.unpark(c);
+    for (let c = this.idle.oldest(); c !== undefined; c = this.idle.oldest()) {
+      this.idle.unpark(c);
       c.close("pool closed");
     }
     if (this.connections.size > 0) return; // busy ones report back when done
