@@ -1,6 +1,6 @@
 /** URL rules of the Client: base URL merging (httpx's) and scheme checks. */
 import { InvalidURL, redactURL, UnsupportedProtocol } from "../errors.js";
-import { withParams } from "../transport/request.js";
+import { appendQuery } from "../transport/request.js";
 
 /**
  * Resolves `url` against `base` the way httpx does: a relative URL is appended to
@@ -10,22 +10,12 @@ import { withParams } from "../transport/request.js";
  * query before the one parse: parsing, then adding params, parsed the URL twice.
  */
 export function mergeURL(base: URL | undefined, url: string | URL, query = ""): URL {
-  if (url instanceof URL) return checkScheme(withParams(url, query === "" ? undefined : new URLSearchParams(query)));
+  if (url instanceof URL) return checkScheme(query === "" ? url : parse(appendQuery(url.href, query)));
   let text: string;
   if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(url)) text = url;
   else if (base === undefined) throw new InvalidURL(`relative URL ${JSON.stringify(redactURL(url))} given and the client has no baseURL`);
   else text = (base.href.endsWith("/") ? base.href : `${base.href}/`) + url.replace(/^\/+/, "");
-  return checkScheme(parse(query === "" ? text : withQuery(text, query)));
-}
-
-/** `text` (a URL not yet parsed) with `query` after its own query and before its fragment. */
-function withQuery(text: string, query: string): string {
-  const hashAt = text.indexOf("#");
-  const before = hashAt === -1 ? text : text.slice(0, hashAt);
-  const after = hashAt === -1 ? "" : text.slice(hashAt);
-  const q = before.indexOf("?");
-  const sep = q === -1 ? "?" : q === before.length - 1 ? "" : "&";
-  return before + sep + query + after;
+  return checkScheme(parse(query === "" ? text : appendQuery(text, query)));
 }
 
 export function parseBaseURL(base: string | URL | undefined): URL | undefined {

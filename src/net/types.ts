@@ -12,8 +12,8 @@
  *        └──────────┴──────────┴──► closed (final, with a CloseReason)
  *
  * "idle" means no request is in flight. The pool keeps every idle connection on its
- * idle stack, because a connection that is handed to a waiter is sent a request in
- * the same tick: outside the pool's own callbacks, "idle" and "on the idle stack"
+ * idle lists, because a connection that is handed to a waiter is sent a request in
+ * the same tick: outside the pool's own callbacks, "idle" and "on the idle lists"
  * are the same set.
  */
 export type ConnectionState = "connecting" | "idle" | "active" | "closed";

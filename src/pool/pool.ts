@@ -330,8 +330,9 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
   /** With pipelining: sends waiters of `conn`'s origin behind the requests in flight on it, while it has room. */
   private pipelineWaiters(conn: PooledConnection): void {
     const entry = this.origins.get(conn.origin.key);
-    for (let job = entry?.waiterFor(conn); job !== undefined && conn.canTake(job.spec.request); job = entry!.waiterFor(conn)) {
-      this.take(entry!, job);
+    if (entry === undefined) return;
+    for (let job = entry.waiterFor(conn); job !== undefined && conn.canTake(job.spec.request); job = entry.waiterFor(conn)) {
+      this.take(entry, job);
       this.handOver(job, conn);
     }
   }
@@ -351,7 +352,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
       const retryable = job.spec.replayable && IDEMPOTENT.has(method);
       if (retryable && job.retry === undefined) {
         this.totals.retried++;
-        this.unlisten(job); // the listener aborted that exchange; enqueue() listens again
+        this.unlisten(job); // that listener aborted the exchange; dispatch() listens again while it waits
         job.retry = { notBefore: this.clock.now() };
         job.connection = undefined;
         return this.dispatch(job);

@@ -63,10 +63,11 @@ export interface PreparedFields {
   readonly own?: Headers | undefined;
 }
 /**
- * Text to UTF-8 bytes. Buffer.from() rather than TextEncoder.encode(): for the small strings
+ * @internal
+ * Text to UTF-8 bytes (also for hand-built Responses). Buffer.from() rather than TextEncoder.encode(): for the small strings
  * of a json body it takes about 170 ns instead of 1 µs (the json shape, bench:scale).
  */
-const utf8 = { encode: (text: string): Uint8Array => Buffer.from(text, "utf8") };
+export const utf8 = { encode: (text: string): Uint8Array => Buffer.from(text, "utf8") };
 
 export class Request implements RequestInfo {
   readonly method: string;
@@ -89,7 +90,7 @@ export class Request implements RequestInfo {
       this.body = { kind: "bytes", bytes: utf8.encode(JSON.stringify(init.json)) };
       if (!this.headers.has("content-type")) this.headers.set("Content-Type", "application/json");
     } else if (init.form !== undefined) {
-      this.body = { kind: "bytes", bytes: utf8.encode(toSearchParams(init.form).toString()) };
+      this.body = { kind: "bytes", bytes: utf8.encode(queryText(init.form)) };
       if (!this.headers.has("content-type")) this.headers.set("Content-Type", "application/x-www-form-urlencoded");
     } else {
       this.body = toBody(init.content);
@@ -152,14 +153,19 @@ export function toURL(url: string | URL): URL {
   }
 }
 
-function toSearchParams(params: QueryParams | FormFields): URLSearchParams {
-  if (params instanceof URLSearchParams) return params;
-  const out = new URLSearchParams();
+/** Calls `visit` for every key and value of `params`, in order, a list's values one by one. */
+function forEachParam(params: Exclude<QueryParams, URLSearchParams>, visit: (key: string, value: string) => void): void {
   const entries = Symbol.iterator in params ? (params as Iterable<readonly [string, QueryValue]>) : Object.entries(params);
   for (const [key, value] of entries) {
-    if (Array.isArray(value)) for (const v of value as QueryValue[]) out.append(key, String(v));
-    else out.append(key, String(value));
+    if (Array.isArray(value)) for (const v of value as QueryValue[]) visit(key, String(v));
+    else visit(key, String(value));
   }
+}
+
+function toSearchParams(params: QueryParams): URLSearchParams {
+  if (params instanceof URLSearchParams) return params;
+  const out = new URLSearchParams();
+  forEachParam(params, (k, v) => out.append(k, v));
   return out;
 }
 
@@ -184,12 +190,20 @@ export function mergeParams(base: QueryParams, extra: QueryParams): URLSearchPar
 export function withParams(url: URL, params: QueryParams | undefined): URL {
   if (params === undefined) return url;
   const query = queryText(params);
-  if (query === "") return url;
-  const { href, hash, search } = url;
-  const head = hash === "" ? href : href.slice(0, -hash.length);
-  // The URL's own query is kept as written; an empty one ("...?") has an empty `search`.
-  const sep = search !== "" ? "&" : head.endsWith("?") ? "" : "?";
-  return new URL(`${head}${sep}${query}${hash}`);
+  return query === "" ? url : new URL(appendQuery(url.href, query));
+}
+
+/**
+ * `href` (parsed or not) with `query`, already encoded, after its own query and before its
+ * fragment. The URL's own query is kept as written; an empty one ("...?") takes no "&".
+ */
+export function appendQuery(href: string, query: string): string {
+  const hashAt = href.indexOf("#");
+  const before = hashAt === -1 ? href : href.slice(0, hashAt);
+  const after = hashAt === -1 ? "" : href.slice(hashAt);
+  const q = before.indexOf("?");
+  const sep = q === -1 ? "?" : q === before.length - 1 ? "" : "&";
+  return before + sep + query + after;
 }
 
 /** `params` as query text, exactly as URLSearchParams writes it ("" when there are none). */
@@ -200,12 +214,7 @@ export function queryText(params: QueryParams): string {
 /** `params` as application/x-www-form-urlencoded text, exactly as URLSearchParams writes it. */
 function encodeQuery(params: Exclude<QueryParams, URLSearchParams>): string {
   let out = "";
-  const entries = Symbol.iterator in params ? (params as Iterable<readonly [string, QueryValue]>) : Object.entries(params);
-  for (const [key, value] of entries) {
-    const k = formEncode(key);
-    if (Array.isArray(value)) for (const v of value as QueryValue[]) out += `${out === "" ? "" : "&"}${k}=${formEncode(String(v))}`;
-    else out += `${out === "" ? "" : "&"}${k}=${formEncode(String(value))}`;
-  }
+  forEachParam(params, (k, v) => (out += `${out === "" ? "" : "&"}${formEncode(k)}=${formEncode(v)}`));
   return out;
 }
 
