@@ -434,52 +434,43 @@ describe("the one safe retry", () => {
     checked(p);
   });
 
-  it("a POST is never retried, and the error says the connection had been reused", async () => {
+  /** Sends a request on a reused connection, fails that exchange with `facts`, and says how the request ended. */
+  async function failOnReused(send: { method?: string; replayable?: boolean }, facts: Parameters<FakeConnection["fail"]>[0] = {}) {
     const p = fakePool();
     twoUsedIdle(p);
-    const post = p.send(A, { method: "POST" });
-    p.connectionOf(post)!.fail();
+    const sent = p.send(A, send);
+    p.connectionOf(sent)!.fail(facts);
     await settled();
-    const err = post.state() as ReadError;
+    return { outcome: sent.state(), retried: p.pool.stats().totals.retried };
+  }
+
+  it("a POST is never retried, and the error says the connection had been reused", async () => {
+    const { outcome, retried } = await failOnReused({ method: "POST" });
+    const err = outcome as ReadError;
     expect(err).toBeInstanceOf(ReadError);
     expect(err.message).toMatch(/the connection had been reused and POST is not retried automatically/);
     expect(err.connectionReused).toBe(true);
-    expect(p.pool.stats().totals.retried).toBe(0);
+    expect(retried).toBe(0);
   });
 
   it("a body that cannot be sent again is never retried", async () => {
-    const p = fakePool();
-    twoUsedIdle(p);
-    const put = p.send(A, { method: "PUT", replayable: false });
-    p.connectionOf(put)!.fail();
-    await settled();
-    expect(put.state()).toBeInstanceOf(ReadError);
-    expect(p.pool.stats().totals.retried).toBe(0);
+    const { outcome, retried } = await failOnReused({ method: "PUT", replayable: false });
+    expect(outcome).toBeInstanceOf(ReadError);
+    expect(retried).toBe(0);
   });
 
   it("no retry once part of the response had arrived", async () => {
-    const p = fakePool();
-    twoUsedIdle(p);
-    const get = p.send(A);
-    p.connectionOf(get)!.fail({ beforeResponse: false });
-    await settled();
-    expect(get.state()).toBeInstanceOf(ReadError);
-    expect(p.pool.stats().totals.retried).toBe(0);
+    const { outcome, retried } = await failOnReused({}, { beforeResponse: false });
+    expect(outcome).toBeInstanceOf(ReadError);
+    expect(retried).toBe(0);
   });
 
   it("no retry for a timeout or a protocol error: only a dropped connection is retried", async () => {
-    const p = fakePool();
-    twoUsedIdle(p);
-    const timedOut = p.send(A);
-    p.connectionOf(timedOut)!.fail({ dropped: false, error: new ReadTimeout("no data") });
-    const p2 = fakePool();
-    twoUsedIdle(p2);
-    const garbled = p2.send(A);
-    p2.connectionOf(garbled)!.fail({ dropped: false, error: new RemoteProtocolError("HPE_INVALID_CONSTANT", "bad") });
-    await settled();
-    expect(timedOut.state()).toBeInstanceOf(ReadTimeout);
-    expect(garbled.state()).toBeInstanceOf(RemoteProtocolError);
-    expect(p.pool.stats().totals.retried + p2.pool.stats().totals.retried).toBe(0);
+    const timedOut = await failOnReused({}, { dropped: false, error: new ReadTimeout("no data") });
+    const garbled = await failOnReused({}, { dropped: false, error: new RemoteProtocolError("HPE_INVALID_CONSTANT", "bad") });
+    expect(timedOut.outcome).toBeInstanceOf(ReadTimeout);
+    expect(garbled.outcome).toBeInstanceOf(RemoteProtocolError);
+    expect(timedOut.retried + garbled.retried).toBe(0);
   });
 
   it("no retry on a connection's first request: the failure was not staleness", async () => {
