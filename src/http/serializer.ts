@@ -42,6 +42,8 @@ export interface RequestHead {
   readonly framing: Framing;
   /** Lines appended after `headers`; must not repeat a name present there. */
   readonly prepared?: PreparedHeaders | undefined;
+  /** Lines for a forward proxy (validated already), written after the Host line. */
+  readonly proxyLines?: string | undefined;
 }
 
 function headerLine(name: string, value: string): string {
@@ -76,6 +78,7 @@ export function serializeRequestHead(head: RequestHead): string {
   }
 
   let out = `${method} ${target} HTTP/1.1\r\nHost: ${host}\r\n`;
+  if (head.proxyLines !== undefined) out += head.proxyLines;
   for (let i = 0; headers !== undefined && i < headers.size; i++) {
     const name = headers.nameAt(i);
     if (!isComputed(name)) out += headerLine(name, headers.valueAt(i));

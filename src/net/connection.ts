@@ -35,12 +35,13 @@ import {
 } from "../errors.js";
 import { ResponseParser, type ResponseHead } from "../http/parser.js";
 import { type BodySource, ResponseBody } from "./body.js";
-import { type DialOptions, dial } from "./dial.js";
+import { type DialOptions, type Dialed, Dialing } from "./dial.js";
 import { Exchange, type ExchangeHandler, type ExchangeTimeouts, type Failure, type OutgoingRequest, pipelinable } from "./exchange.js";
 import type { Origin } from "./origin.js";
 import { PhaseTimer, type TimerPhase } from "./phase-timer.js";
 import { ReadBuffer } from "./read-buffer.js";
 import { RequestWriter } from "./request-writer.js";
+import { describeTlsError, isClientCertAlert } from "./tls-errors.js";
 import type { CloseReason, ConnectionOwner, ConnectionState } from "./types.js";
 
 export interface ConnectOptions extends DialOptions {
@@ -92,11 +93,14 @@ export class Connection implements BodySource {
   keepAliveHint: number | undefined;
 
   private readonly owner: ConnectionOwner<Connection>;
-  private readonly socket: net.Socket;
+  /** The dial under way, until the socket is connected (dial.ts). */
+  private readonly dialing: Dialing;
+  /** Set once connected; before that every method that uses it is unreachable (the state is "connecting"). */
+  private socket!: net.Socket;
   /** Plain TCP reads into this buffer of ours, which the next read overwrites; TLS reads into Node's. */
-  private readonly readBuffer: ReadBuffer | undefined;
+  private readBuffer: ReadBuffer | undefined;
   private readonly parser: ResponseParser;
-  private readonly writer: RequestWriter;
+  private writer!: RequestWriter;
   private readonly timer: PhaseTimer;
   /** Requests sent and not yet answered, oldest first: the parser is reading the first one's response. */
   private exchanges: Exchange[] = [];
@@ -112,21 +116,12 @@ export class Connection implements BodySource {
     );
     this.timer = new PhaseTimer((phase, ms) => this.onTimeout(phase, ms));
     const readBuffer = new ReadBuffer();
-    const dialed = dial(origin, options, { readBuffer: () => readBuffer.next(this.state === "active"), onData: (c) => this.onData(c) }, () => this.onConnect());
-    this.socket = dialed.socket;
-    this.readBuffer = dialed.borrowed ? readBuffer : undefined;
-    this.writer = new RequestWriter(this.socket, {
-      written: (ex) => this.written(ex),
-      stalled: (ex) => {
-        // The timer times the first exchange: one pipelined behind it waits under its read timeout.
-        if (ex === this.exchanges[0]) this.timer.arm("write", ex.timeouts.write);
-      },
-      failed: (_ex, error) => this.fail(error, "error"),
-    });
-    this.socket.on("end", () => this.onEof());
-    this.socket.on("error", (err) => this.onSocketError(err));
-    this.socket.on("close", () => this.onSocketClose());
-    this.socket.on("drain", () => this.onDrain());
+    this.dialing = new Dialing(
+      origin,
+      options,
+      { readBuffer: () => readBuffer.next(this.state === "active"), onData: (c) => this.onData(c) },
+      { connected: (dialed) => this.onConnect(dialed, readBuffer), failed: (error) => this.fail(error, "error") },
+    );
     this.timer.arm("connect", options.connectTimeout);
   }
 
@@ -199,7 +194,8 @@ export class Connection implements BodySource {
     this.state = "closed";
     this.closeReason = reason;
     this.timer.clear();
-    this.socket.destroy();
+    if (wasConnecting) this.dialing.cancel();
+    else this.socket.destroy();
     this.parser.destroy();
     for (const ex of this.exchanges.splice(0)) {
       const err = new ReadError(`the connection was closed (${reason})`, { origin: this.origin.key, phase: ex.phase });
@@ -216,7 +212,7 @@ export class Connection implements BodySource {
       }
     }
     // A streamed body's writer asleep until drain wakes, sees its exchange is over, and exits.
-    this.writer.wake();
+    this.writer?.wake();
     if (wasConnecting) error ??= new ConnectError(`connection closed before it was established (${reason})`, { origin: this.origin.key, phase: "connect" });
     this.owner.connectionClosed(this, error);
   }
@@ -381,12 +377,15 @@ export class Connection implements BodySource {
   private onSocketError(err: NodeJS.ErrnoException): void {
     if (this.state === "closed") return;
     const ex = this.exchanges[0];
-    if (this.state === "connecting") {
-      this.fail(new ConnectError(`could not connect to ${this.origin.key}: ${err.message}`, { cause: err }), "error");
-      return;
-    }
     if (ex === undefined) {
       this.close("error");
+      return;
+    }
+    if (ex.sequence === 1 && isClientCertAlert(err.code)) {
+      // TLS 1.3 finishes the client's handshake before the server checks the client's
+      // certificate: its refusal arrives as the first read fails. It is a failure to connect.
+      const error = new ConnectError(describeTlsError(err.code, this.origin.hostname)!, { cause: err, phase: "connect" });
+      this.fail(error, "error");
       return;
     }
     // Our write failing after the server already answered (it closed after a 413, say) is not
@@ -399,9 +398,8 @@ export class Connection implements BodySource {
 
   private onSocketClose(): void {
     if (this.state === "closed") return;
-    if (this.exchanges.length > 0 || this.state === "connecting") {
-      const error = this.state === "connecting" ? new ConnectError(`connection to ${this.origin.key} closed while connecting`) : new ReadError("connection closed unexpectedly");
-      this.fail(error, "server closed", true);
+    if (this.exchanges.length > 0) {
+      this.fail(new ReadError("connection closed unexpectedly"), "server closed", true);
       return;
     }
     this.close("server closed");
@@ -453,9 +451,23 @@ export class Connection implements BodySource {
     ex.handler.onEnd(outcome);
   }
 
-  private onConnect(): void {
+  private onConnect({ socket, borrowed }: Dialed, readBuffer: ReadBuffer): void {
     if (this.state !== "connecting") return;
     this.timer.disarm();
+    this.socket = socket;
+    this.readBuffer = borrowed ? readBuffer : undefined;
+    this.writer = new RequestWriter(socket, {
+      written: (ex) => this.written(ex),
+      stalled: (ex) => {
+        // The timer times the first exchange: one pipelined behind it waits under its read timeout.
+        if (ex === this.exchanges[0]) this.timer.arm("write", ex.timeouts.write);
+      },
+      failed: (_ex, error) => this.fail(error, "error"),
+    });
+    socket.on("end", () => this.onEof());
+    socket.on("error", (err) => this.onSocketError(err));
+    socket.on("close", () => this.onSocketClose());
+    socket.on("drain", () => this.onDrain());
     this.becomeIdle();
     this.owner.connectionReady(this);
   }
@@ -464,8 +476,8 @@ export class Connection implements BodySource {
     if (this.state === "closed") return;
     switch (phase) {
       case "connect":
-        // TCP is up but the TLS handshake is not done: a stalled handshake is not a stalled connect.
-        this.fail(new ConnectTimeout(this.origin.scheme === "https" && !this.socket.connecting ? `TLS handshake timed out after ${ms} ms` : `connect timed out after ${ms} ms`), "timeout");
+        // Each step of the dial stalls for its own reasons: the message names the one that did.
+        this.fail(new ConnectTimeout(connectTimeoutMessage(this.dialing.stage, this.origin, ms)), "timeout");
         break;
       case "write":
         this.fail(new WriteTimeout(`write made no progress for ${ms} ms`), "timeout");
@@ -474,5 +486,19 @@ export class Connection implements BodySource {
         this.fail(new ReadTimeout(`no data from the server for ${ms} ms`), "timeout");
         break;
     }
+  }
+}
+
+/** What a connect timeout says, by the step of the dial that was under way. */
+function connectTimeoutMessage(stage: Dialing["stage"], origin: Origin, ms: number): string {
+  switch (stage) {
+    case "proxy tls":
+      return `the TLS handshake with the proxy ${origin.proxy!.key} timed out after ${ms} ms`;
+    case "tunnel":
+      return `the proxy ${origin.proxy!.key} did not open the tunnel within ${ms} ms`;
+    case "tls":
+      return `TLS handshake timed out after ${ms} ms`;
+    default:
+      return origin.proxy !== undefined ? `connecting to the proxy ${origin.proxy.key} timed out after ${ms} ms` : `connect timed out after ${ms} ms`;
   }
 }

@@ -1,25 +1,44 @@
 /**
- * Dialing: open a socket for an origin and say when it is connected. The one
- * place that knows how a server is reached:
+ * Dialing: open a socket for an origin and say when it can carry HTTP. The one
+ * place that knows how a server is reached. A dial is up to four steps, each on
+ * the socket the step before made:
  *
- *   origin / options           how                          "connected" when
- *   http://host:port           TCP (node:net)               "connect"
- *   https://host:port          TLS (node:tls), SNI, ALPN     "secureConnect" (handshake done)
- *   socketPath set             a Unix socket, either scheme  as above
+ *   1. connect   TCP (node:net) to the server, its proxy, or a Unix socket    "connect"
+ *                (straight to TLS when that is the first layer)
+ *   2. proxy tls TLS to an https:// proxy itself                             "secureConnect"
+ *   3. tunnel    CONNECT (http-tunnel.ts) or SOCKS5 (socks5.ts) to the target  a 2xx / 00 reply
+ *   4. tls       TLS to an https:// target, SNI, ALPN http/1.1, resumed        "secureConnect"
+ *                sessions (tls-config.ts)
  *
- * A new way to reach a server (a proxy, a tunnel, SOCKS) is another dialer that
- * hands back a connected socket; the Connection above does not change.
+ *   origin                                 steps
+ *   http://host                            connect
+ *   https://host                           connect + tls (one tls.connect)
+ *   http://  through an http proxy         connect (to the proxy; absolute-form requests)
+ *   https:// through an http proxy         connect, tunnel, tls
+ *   any      through an https proxy        connect + proxy tls, [tunnel, tls]
+ *   any      through a socks5(h) proxy     connect, tunnel, [tls]
+ *
+ * The Connection above sees only the finished socket: while dialing, failures are
+ * reported once, as a ConnectError (or a ProxyError: the proxy refused) in words.
  */
 import { createRequire } from "node:module";
 import type net from "node:net";
 import type tlsModule from "node:tls";
+import { ConnectError, HTTPError, ProxyError } from "../errors.js";
+import { openHttpTunnel } from "./http-tunnel.js";
 import type { Origin } from "./origin.js";
-import type { TlsOptions } from "./types.js";
+import { lookup, openSocksTunnel } from "./socks5.js";
+import { loadTls, type TlsConfig } from "./tls-config.js";
+import { describeTlsError } from "./tls-errors.js";
 
 export interface DialOptions {
-  readonly tls?: TlsOptions | undefined;
+  readonly tls: TlsConfig;
   /** Connect to this Unix socket instead of host:port (the origin still names the Host). */
   readonly socketPath?: string | undefined;
+  /** The local address to connect from. */
+  readonly localAddress?: string | undefined;
+  /** 4 or 6 to use only that IP version; 0 (default) for either, with happy eyeballs. */
+  readonly family?: 0 | 4 | 6 | undefined;
 }
 
 /** Where a dialed socket's bytes go. */
@@ -39,42 +58,175 @@ export interface Dialed {
   readonly borrowed: boolean;
 }
 
-// node:net costs about 2 ms to import and node:tls (with the crypto it pulls in) more: they are
-// loaded by the first connection that needs them, so that importing wirepool stays cheap.
+export interface DialReport {
+  /** The socket can carry a request: every step is done. */
+  connected(dialed: Dialed): void;
+  /** A step failed; the socket is destroyed. Called at most once, never after `connected`. */
+  failed(error: Error): void;
+}
+
+export type DialStage = "connect" | "proxy tls" | "tunnel" | "tls" | "done";
+
+// node:net costs about 2 ms to import: loaded by the first connection, so that importing wirepool stays cheap.
 const require = createRequire(import.meta.url);
 let netModule: typeof net | undefined;
-let tls: typeof tlsModule | undefined;
 const loadNet = (): typeof net => (netModule ??= require("node:net") as typeof net);
-const loadTls = (): typeof tlsModule => (tls ??= require("node:tls") as typeof tlsModule);
 
-/** Opens a socket to `origin`; `onConnected` runs once it can carry a request. */
-export function dial(origin: Origin, options: DialOptions, reader: SocketReader, onConnected: () => void): Dialed {
-  const where = options.socketPath !== undefined ? { path: options.socketPath } : { host: origin.hostname, port: origin.port };
-  let dialed: Dialed;
-  if (origin.scheme === "https") {
-    const t = options.tls ?? {};
-    const socket = loadTls().connect({
-      ...where,
-      ...t,
-      // SNI carries a host name, never an IP address (RFC 6066 §3).
-      servername: t.servername ?? (loadNet().isIP(origin.hostname) === 0 ? origin.hostname : undefined),
-      ALPNProtocols: ["http/1.1"],
-    });
-    socket.once("secureConnect", onConnected);
-    socket.on("data", (chunk: Buffer) => reader.onData(chunk));
-    dialed = { socket, borrowed: false };
-  } else {
-    // Plain TCP reads into a buffer of the reader's (`onread`) instead of a new one per read
-    // pushed through a Readable stream: that machinery cost more CPU per response than our
-    // parser (conc 1.24 -> 1.40 x undici, docs/performance.md).
-    const callback = (n: number, buf: Uint8Array): boolean => {
-      reader.onData((buf as Buffer).subarray(0, n));
-      return true; // false would pause the socket; backpressure goes through pause() instead
-    };
-    const socket = loadNet().connect({ ...where, onread: { buffer: () => reader.readBuffer(), callback } });
-    socket.once("connect", onConnected);
-    dialed = { socket, borrowed: true };
+export class Dialing {
+  /** The step under way: the connect timeout's message names it. */
+  stage: DialStage = "connect";
+  /** The outermost socket so far. */
+  private socket: net.Socket;
+  private readonly onError = (err: Error): void => this.fail(err);
+  private readonly onClose = (): void => this.fail(undefined);
+
+  constructor(
+    private readonly origin: Origin,
+    private readonly options: DialOptions,
+    private readonly reader: SocketReader,
+    private readonly report: DialReport,
+  ) {
+    const proxy = origin.proxy;
+    const net = loadNet();
+    const family = options.family ?? 0;
+    const where: net.NetConnectOpts =
+      proxy !== undefined
+        ? { host: proxy.hostname, port: proxy.port }
+        : options.socketPath !== undefined
+          ? { path: options.socketPath }
+          : { host: origin.hostname, port: origin.port };
+    if (!("path" in where)) Object.assign(where, { localAddress: options.localAddress, family, autoSelectFamily: family === 0 });
+    const tlsFirst = proxy !== undefined ? proxy.scheme === "https" : origin.scheme === "https";
+    if (tlsFirst) {
+      // TCP and TLS in one socket: the handshake starts as soon as TCP is up.
+      const host = proxy ?? origin;
+      const t = this.tlsOptions(host.hostname, proxy?.key ?? origin.key);
+      const socket = loadTls().connect({ ...(where as object), ...t });
+      this.remember(socket, proxy?.key ?? origin.key);
+      this.socket = this.watch(socket);
+      socket.once("connect", () => (this.stage = proxy !== undefined ? "proxy tls" : "tls"));
+      socket.once("secureConnect", () => (proxy !== undefined ? this.afterProxy() : this.finish(false)));
+    } else if (proxy === undefined || (!origin.tunnel && proxy.scheme === "http")) {
+      // Plain TCP to the end: reads go into a buffer of the reader's (`onread`) instead of a new
+      // one per read pushed through a Readable stream, which cost more CPU per response than our
+      // parser (conc 1.24 -> 1.40 x undici, docs/performance.md).
+      const callback = (n: number, buf: Uint8Array): boolean => {
+        reader.onData((buf as Buffer).subarray(0, n));
+        return true; // false would pause the socket; backpressure goes through pause() instead
+      };
+      const socket = net.connect({ ...where, onread: { buffer: () => reader.readBuffer(), callback } });
+      this.socket = this.watch(socket);
+      socket.once("connect", () => this.finish(true));
+    } else {
+      const socket = net.connect(where);
+      this.socket = this.watch(socket);
+      socket.once("connect", () => this.afterProxy());
+    }
+    this.socket.setNoDelay(true);
   }
-  dialed.socket.setNoDelay(true);
-  return dialed;
+
+  /** Gives up: the socket is destroyed and nothing more is reported. */
+  cancel(): void {
+    this.unwatch(this.socket);
+    this.stage = "done";
+    this.socket.destroy();
+  }
+
+  /** Connected to the proxy (over TLS for an https:// one): tunnel to the target, or, forwarding, done. */
+  private afterProxy(): void {
+    const { origin } = this;
+    const proxy = origin.proxy!;
+    if (!origin.tunnel) return this.finish(false);
+    this.stage = "tunnel";
+    const next = (error: Error | undefined, rest?: Buffer): void => {
+      if (this.stage !== "tunnel") return;
+      if (error !== undefined) return this.fail(error);
+      // Nothing may come through before we speak (TLS and HTTP both wait for the client).
+      if (rest !== undefined && rest.length > 0) return this.fail(new ProxyError(`the tunnel through ${proxy.key} carried ${rest.length} bytes before the client spoke`));
+      if (origin.scheme === "https") this.targetTls();
+      else this.finish(false);
+    };
+    if (proxy.scheme === "socks5" || proxy.scheme === "socks5h") openSocksTunnel(this.socket, origin, proxy, lookup(this.options.family ?? 0), next);
+    else openHttpTunnel(this.socket, origin, proxy, next);
+  }
+
+  /** TLS to the target inside the tunnel. */
+  private targetTls(): void {
+    this.stage = "tls";
+    const inner = this.socket;
+    this.unwatch(inner);
+    // Errors of the tunnel's socket still end the dial; its close shows up as the TLS socket's.
+    inner.on("error", this.onError);
+    const socket = loadTls().connect({ socket: inner, ...this.tlsOptions(this.origin.hostname, this.origin.key) });
+    this.remember(socket, this.origin.key);
+    this.socket = this.watch(socket);
+    socket.once("secureConnect", () => {
+      // From now on a failure of the tunnel's socket is the TLS socket's, which the Connection watches.
+      inner.off("error", this.onError);
+      inner.on("error", (err) => socket.destroy(err));
+      this.finish(false);
+    });
+  }
+
+  private tlsOptions(hostname: string, key: string): tlsModule.ConnectionOptions {
+    return this.options.tls.connectOptions(hostname, loadNet().isIP(hostname) !== 0, key);
+  }
+
+  private remember(socket: tlsModule.TLSSocket, key: string): void {
+    this.options.tls.remember(socket, key);
+  }
+
+  private finish(borrowed: boolean): void {
+    if (this.stage === "done") return;
+    this.stage = "done";
+    const socket = this.socket;
+    this.unwatch(socket);
+    if (!borrowed) {
+      socket.on("data", (chunk: Buffer) => this.reader.onData(chunk));
+      socket.resume(); // a tunnel's handshake left it paused
+    }
+    this.report.connected({ socket, borrowed });
+  }
+
+  private fail(err: Error | undefined): void {
+    if (this.stage === "done") return;
+    const stage = this.stage;
+    this.cancel();
+    this.report.failed(this.describe(stage, err));
+  }
+
+  /** The error a failed step is reported as, in words, with Node's own error as its cause. */
+  private describe(stage: DialStage, err: Error | undefined): Error {
+    if (err instanceof HTTPError) return err; // the tunnel's own ProxyError
+    const { origin } = this;
+    const proxy = origin.proxy;
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    const context = err === undefined ? {} : { cause: err };
+    switch (stage) {
+      case "connect": {
+        const to = proxy !== undefined ? `the proxy ${proxy.key}` : this.options.socketPath !== undefined ? `the Unix socket ${this.options.socketPath}` : origin.key;
+        return new ConnectError(err === undefined ? `the connection to ${to} closed while connecting` : `could not connect to ${to}: ${err.message}`, context);
+      }
+      case "proxy tls":
+        return new ConnectError(describeTlsError(code, proxy!.hostname, "proxy") ?? `TLS to the proxy ${proxy!.key} failed: ${err?.message ?? "the proxy closed the connection"}`, context);
+      case "tunnel":
+        return new ProxyError(`the proxy ${proxy!.key} ${err === undefined ? "closed the connection" : `failed (${err.message})`} before the tunnel to ${origin.hostname}:${origin.port} was open`, context);
+      default:
+        return new ConnectError(
+          describeTlsError(code, origin.hostname) ?? `the TLS handshake with ${origin.hostname} failed: ${err?.message ?? "the server closed the connection"}`,
+          context,
+        );
+    }
+  }
+
+  private watch<S extends net.Socket>(socket: S): S {
+    socket.on("error", this.onError);
+    socket.on("close", this.onClose);
+    return socket;
+  }
+
+  private unwatch(socket: net.Socket): void {
+    socket.off("error", this.onError);
+    socket.off("close", this.onClose);
+  }
 }

@@ -1,17 +1,42 @@
 /**
- * An origin is what a connection can be reused for: scheme, host and port.
- * (TLS options and a Unix socket path belong to the transport that owns the pool,
- * so within one pool they never differ and need no place in the key.)
+ * An origin is what a connection can be reused for: scheme, host and port, and
+ * the proxy it goes through, if any. (TLS options and a Unix socket path belong to
+ * the transport that owns the pool, so within one pool they never differ and need
+ * no place in the key.)
+ *
+ *   key                                          connections go           they carry requests for
+ *   http://example.com:80                        straight there           that origin
+ *   https://example.com:443 via http://p:3128    a tunnel through p       that origin (TLS inside the tunnel)
+ *   http://p:3128 (forward proxy)                to the proxy             any http:// origin, in absolute-form
  */
 import { redactURL, UnsupportedProtocol } from "../errors.js";
+import type { Proxy } from "./proxy.js";
 
 export interface Origin {
   readonly scheme: "http" | "https";
   /** Host name or IP address, IPv6 without brackets: what `net.connect` wants. */
   readonly hostname: string;
   readonly port: number;
-  /** `scheme://host:port`, the pool's key and the name errors use. */
+  /** `scheme://host:port` (see above for proxies): the pool's key and the name errors use. Never holds credentials. */
   readonly key: string;
+  /** The proxy connections go through. */
+  readonly proxy?: Proxy | undefined;
+  /**
+   * With a proxy: true for a tunnel to this origin (CONNECT, or SOCKS); false for a
+   * forward proxy's connections, which carry absolute-form requests for any http://
+   * origin (`hostname` and `port` are then the proxy's, and `scheme` is "http").
+   */
+  readonly tunnel?: boolean | undefined;
+}
+
+/** The origin for connections that tunnel to `target` through `proxy` (not interned: the caller keeps it). */
+export function tunnelOrigin(target: Origin, proxy: Proxy): Origin {
+  return { scheme: target.scheme, hostname: target.hostname, port: target.port, key: `${target.key} via ${proxy.key}`, proxy, tunnel: true };
+}
+
+/** The origin for a forward proxy's connections (not interned: the caller keeps it). */
+export function forwardOrigin(proxy: Proxy): Origin {
+  return { scheme: "http", hostname: proxy.hostname, port: proxy.port, key: `${proxy.key} (forward proxy)`, proxy, tunnel: false };
 }
 
 const cache = new Map<string, Origin>();

@@ -28,14 +28,25 @@ export type CloseReason =
   | "unexpected data"
   | "aborted"
   | "timeout"
+  | "upgraded"
   | "error";
 
 export interface TlsOptions {
+  /** CAs to trust besides Node's store (PEM). */
   ca?: string | Buffer | (string | Buffer)[];
+  /** A client certificate and its key (PEM), for servers that ask for one (mutual TLS). */
   cert?: string | Buffer;
   key?: string | Buffer;
+  /** Unlocks an encrypted `key`. */
+  passphrase?: string;
+  /** Default true; `verify: false` on the transport is the shorthand for false. */
   rejectUnauthorized?: boolean;
+  /** The SNI name and the name checked against the certificate, when not the URL's host. */
   servername?: string;
+  /** The lowest TLS version accepted: "TLSv1.2" (Node's default) or "TLSv1.3". */
+  minVersion?: "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
+  /** OpenSSL cipher list, when Node's default will not do. */
+  ciphers?: string;
 }
 
 /**

@@ -37,6 +37,8 @@ import {
   TransportError,
 } from "../errors.js";
 import { Connection } from "../net/connection.js";
+import type { DialOptions } from "../net/dial.js";
+import { TlsConfig } from "../net/tls-config.js";
 import { type Failure, IDEMPOTENT, type IncomingResponse } from "../net/exchange.js";
 import type { Origin } from "../net/origin.js";
 import type { ConnectionOwner, TlsOptions } from "../net/types.js";
@@ -52,6 +54,8 @@ import { WaitDeadlines } from "./wait-deadlines.js";
 
 export interface PoolOptions {
   readonly limits?: LimitsInit | undefined;
+  /** How connections are dialed (TLS, proxies' sockets, local address). Default: from `tls` and `socketPath`. */
+  readonly dial?: DialOptions | undefined;
   readonly tls?: TlsOptions | undefined;
   readonly socketPath?: string | undefined;
   readonly maxHeaderSize?: number | undefined;
@@ -119,9 +123,10 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     this.fairTurns = FAIR_TURNS_PER_CONNECTION * Math.min(this.limits.maxConnections, 1_000_000);
     this.clock = options.clock ?? SYSTEM_CLOCK;
     this.events = new EventSink(options.onEvent);
-    const { tls, socketPath, maxHeaderSize } = options;
+    const { maxHeaderSize } = options;
+    const dial = options.dial ?? { tls: new TlsConfig(options.tls ?? {}, true), socketPath: options.socketPath };
     const pipelining = this.pipelining;
-    this.connect = options.connect ?? ((origin, connectTimeout, owner) => new Connection(origin, { tls, socketPath, maxHeaderSize, connectTimeout, pipelining }, owner));
+    this.connect = options.connect ?? ((origin, connectTimeout, owner) => new Connection(origin, { ...dial, maxHeaderSize, connectTimeout, pipelining }, owner));
     this.expiry = new DeadlineTimer(this.clock, (now) => this.sweep(now));
     this.waitLimit = new DeadlineTimer(this.clock, (now) => this.deadlines.expire(now, (job) => this.giveUp(job, poolTimeout(job))));
   }
