@@ -127,6 +127,8 @@ export class RemoteProtocolError extends ProtocolError {
   readonly code: string;
   /** Offset of the offending byte within the response, when known. */
   readonly offset: number | undefined;
+  /** The response, when there was one to keep (an upgrade the server refused: UPGRADE_REFUSED). */
+  response: Response | undefined;
 
   constructor(code: string, reason: string, offset?: number, context: ErrorContext = {}) {
     super(offset === undefined ? `${code}: ${reason}` : `${code}: ${reason} at byte ${offset}`, context);

@@ -5,7 +5,7 @@
  *
  * See docs/architecture.md for the layers and docs/pooling.md for the pool.
  */
-export { Client, type BodylessOptions, type ClientOptions, type EventHooks, type RequestOptions } from "./client/client.js";
+export { Client, type BodylessOptions, type ClientOptions, type EventHooks, type RequestOptions, type UpgradeOptions, type Upgraded } from "./client/client.js";
 export { del, del as delete, get, head, options, patch, post, put, request, type OneShotBodylessOptions, type OneShotOptions } from "./client/functions.js";
 export type { Auth } from "./client/auth.js";
 export type { TimeoutInit } from "./transport/timeouts.js";
@@ -19,5 +19,6 @@ export type { Limits, LimitsInit } from "./pool/limits.js";
 export type { PoolStats, OriginStats, Timeouts } from "./pool/types.js";
 export type { PoolEvent, PoolEventType, PoolListener } from "./pool/events.js";
 export type { TlsOptions, CloseReason } from "./net/types.js";
+export type { ProxyInit } from "./net/proxy.js";
 export * from "./errors.js";
 export { VERSION } from "./version.js";

@@ -7,12 +7,13 @@
  * get reused. The top-level `get()`/`request()` functions create a Client per
  * call and close it, so they never reuse anything (exactly like `httpx.get()`).
  */
-import { HTTPError, redactURL, RequestError, TooManyRedirects } from "../errors.js";
+import type { Duplex } from "node:stream";
+import { HTTPError, redactURL, RemoteProtocolError, RequestError, TooManyRedirects } from "../errors.js";
 import { Headers, type HeadersInit } from "../http/headers.js";
 import { PreparedHeaders } from "../http/serializer.js";
 import type { LimitsInit } from "../pool/limits.js";
 import type { PoolStats } from "../pool/types.js";
-import { HTTPTransport } from "../transport/http-transport.js";
+import { CONNECTION_OPTIONS, HTTPTransport, type HTTPTransportOptions } from "../transport/http-transport.js";
 import { ADOPT_HEADERS, type Content, type FormFields, mergeParams, type QueryParams, queryText, Request } from "../transport/request.js";
 import type { Response } from "../transport/response.js";
 import { resolveTimeouts, type TimeoutInit } from "../transport/timeouts.js";
@@ -41,8 +42,22 @@ export interface ClientOptions {
   maxRedirects?: number;
   auth?: Auth;
   eventHooks?: EventHooks;
-  /** Default: `new HTTPTransport({ limits })`. */
+  /** Default: `new HTTPTransport({ limits, verify, tls, proxy, trustEnv, socketPath, localAddress, family, retries })`. */
   transport?: Transport;
+  /** Check servers' certificates (default true). For the default transport. */
+  verify?: HTTPTransportOptions["verify"];
+  /** CAs to trust besides Node's store, a client certificate... For the default transport. */
+  tls?: HTTPTransportOptions["tls"];
+  /** A proxy for every request (http://, https://, socks5://, socks5h://), or null for none. For the default transport. */
+  proxy?: HTTPTransportOptions["proxy"];
+  /** Proxies and CAs from the environment (default true, as in httpx). For the default transport. */
+  trustEnv?: HTTPTransportOptions["trustEnv"];
+  /** A Unix socket to reach every origin through (the Docker daemon's, say). For the default transport. */
+  socketPath?: HTTPTransportOptions["socketPath"];
+  localAddress?: HTTPTransportOptions["localAddress"];
+  family?: HTTPTransportOptions["family"];
+  /** Connect attempts after a failed one, with backoff. For the default transport. */
+  retries?: HTTPTransportOptions["retries"];
   /** Route URLs to other transports: keys like "http://example.org", "https://", "all://". */
   mounts?: Record<string, Transport>;
   /** Bodies read into memory larger than this fail with ResponseTooLarge. Default 64 MiB. */
@@ -63,12 +78,34 @@ export interface RequestOptions {
 
 export type BodylessOptions = Omit<RequestOptions, "content" | "json" | "form">;
 
+export interface UpgradeOptions {
+  /** The protocol asked for: the Upgrade header's value ("websocket"). */
+  protocol: string;
+  headers?: HeadersInit;
+  signal?: AbortSignal;
+  timeout?: TimeoutInit;
+}
+
+/** What `client.upgrade()` resolves with once the server switched protocols. */
+export interface Upgraded {
+  /** The 101 response (its headers carry the handshake's answer, e.g. Sec-WebSocket-Accept). */
+  response: Response;
+  /** The connection, out of the pool: the caller reads, writes and ends it. */
+  socket: Duplex;
+  /** Bytes of the new protocol that arrived with the response head. */
+  head: Uint8Array;
+}
+
+const UPGRADE_OPTIONS: ReadonlySet<string> = new Set(["protocol", "headers", "signal", "timeout"]);
+
 const DEFAULT_MAX_RESPONSE_SIZE = 64 * 1024 * 1024;
 
 /** A redirect body up to this size is read and dropped; a larger one costs its connection (as the pool's drain limit). */
 const REDIRECT_BODY_LIMIT = 64 * 1024;
 
-const CLIENT_OPTIONS: ReadonlySet<string> = new Set(["baseURL", "headers", "params", "timeout", "limits", "followRedirects", "maxRedirects", "auth", "eventHooks", "transport", "mounts", "maxResponseSize"]);
+/** What the Client hands to the transport it makes: these go with no `transport` only. */
+const FOR_TRANSPORT = ["limits", ...CONNECTION_OPTIONS] as const;
+const CLIENT_OPTIONS: ReadonlySet<string> = new Set(["baseURL", "headers", "params", "timeout", "followRedirects", "maxRedirects", "auth", "eventHooks", "transport", "mounts", "maxResponseSize", ...FOR_TRANSPORT]);
 export const REQUEST_OPTIONS: ReadonlySet<string> = new Set(["params", "headers", "content", "json", "form", "timeout", "signal", "followRedirects", "auth"]);
 const SEND_OPTIONS: ReadonlySet<string> = new Set(["stream", "followRedirects", "auth"]);
 
@@ -96,8 +133,12 @@ export class Client {
 
   constructor(options: ClientOptions = {}) {
     checkOptions("new Client()", options, CLIENT_OPTIONS);
-    if (options.transport !== undefined && options.limits !== undefined) {
-      throw new TypeError("new Client(): `limits` belongs to the transport, and a `transport` was given: pass it there, new HTTPTransport({ limits })");
+    const forTransport: Record<string, unknown> = {};
+    for (const name of FOR_TRANSPORT) if (options[name] !== undefined) forTransport[name] = options[name];
+    const given = Object.keys(forTransport);
+    if (options.transport !== undefined && given.length > 0) {
+      const list = given.map((n) => `\`${n}\``).join(", ");
+      throw new TypeError(`new Client(): ${list} ${given.length === 1 ? "belongs" : "belong"} to the transport, and a \`transport\` was given: pass ${given.length === 1 ? "it" : "them"} there, new HTTPTransport({ ${given.join(", ")} })`);
     }
     this.baseURL = parseBaseURL(options.baseURL);
     this.headers = new Headers([["User-Agent", `wirepool/${VERSION}`], ["Accept", "*/*"]]);
@@ -109,7 +150,7 @@ export class Client {
     this.maxResponseSize = options.maxResponseSize ?? DEFAULT_MAX_RESPONSE_SIZE;
     this.auth = options.auth;
     this.hooks = { request: [...(options.eventHooks?.request ?? [])], response: [...(options.eventHooks?.response ?? [])] };
-    this.transport = options.transport ?? new HTTPTransport({ limits: options.limits });
+    this.transport = options.transport ?? new HTTPTransport(forTransport as HTTPTransportOptions);
     this.mounts = Object.entries(options.mounts ?? {})
       .map(([key, transport]) => ({ pattern: parseMount(key), transport }))
       .sort((a, b) => b.pattern.specificity - a.pattern.specificity);
@@ -199,6 +240,34 @@ export class Client {
   }
   patch(url: string | URL, options?: RequestOptions): Promise<Response> {
     return this.request("PATCH", url, options);
+  }
+
+  /**
+   * Asks the server to switch protocols (a WebSocket handshake, say): sends `GET` with
+   * `Connection: Upgrade` and `Upgrade: <protocol>`. On `101 Switching Protocols` the
+   * connection leaves the pool for good and the socket is the caller's, with `head` holding
+   * any bytes of the new protocol already read. Any other final status rejects with a
+   * RemoteProtocolError (code UPGRADE_REFUSED) whose `response` is the response, read.
+   */
+  async upgrade(url: string | URL, options: UpgradeOptions): Promise<Upgraded> {
+    checkOptions("upgrade options", options, UPGRADE_OPTIONS);
+    const { protocol, headers, signal, timeout } = options ?? {};
+    if (typeof protocol !== "string" || protocol === "") throw new TypeError("upgrade options: `protocol` (the Upgrade header's value, e.g. \"websocket\") is required");
+    const request = this.buildRequest("GET", url, { headers, signal, timeout });
+    request.headers.set("Connection", "Upgrade");
+    request.headers.set("Upgrade", protocol);
+    request.extensions.upgrade = true;
+    const response = await this.send(request, { stream: true, followRedirects: false });
+    if (response.status === 101 && response.upgrade !== undefined) return { response, socket: response.upgrade.socket, head: response.upgrade.head };
+    await response.read(this.maxResponseSize).catch(() => response.close());
+    const error = new RemoteProtocolError(
+      "UPGRADE_REFUSED",
+      `the server answered ${response.status}${response.reasonPhrase === "" ? "" : ` ${response.reasonPhrase}`} instead of 101 Switching Protocols to Upgrade: ${protocol}`,
+      undefined,
+      { request },
+    );
+    error.response = response;
+    throw error;
   }
 
   /** Sends a Request built by hand or by buildRequest(). */

@@ -33,6 +33,8 @@ import { llhttpWasmBytes } from "./llhttp-wasm.js";
 export const ERROR = {
   OK: 0,
   PAUSED: 21,
+  /** A message with an upgrade (a 101) ended; what follows is another protocol's. */
+  PAUSED_UPGRADE: 22,
 } as const;
 
 /** llhttp's parser types; we only ever create RESPONSE parsers. */

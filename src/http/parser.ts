@@ -28,7 +28,10 @@ export interface ResponseHead {
 }
 
 export interface ResponseHandler {
+  /** A final response's head (or a 101's, when the request asked to upgrade). */
   onHead(head: ResponseHead): void;
+  /** An informational (1xx) response went by; the final one follows. `100` is Continue. */
+  onInformational?(status: number): void;
   /** A view into the chunk given to feed(), not a copy: keep it only if that chunk is not reused. */
   onBody(chunk: Uint8Array): void;
   /** The response is complete. `trailers` is a flat name/value list like rawHeaders. */
@@ -77,6 +80,8 @@ export class ResponseParser {
   }
 
   private isHead = false;
+  /** The request asked to switch protocols: a 101 is its final answer, and the bytes after it are not HTTP. */
+  private upgrade = false;
   /** Set by fail(): the message failed before its first span, on llhttp's "HTTP/" check. */
   private failedAtStart = false;
   private sawSpan = false;
@@ -113,11 +118,15 @@ export class ResponseParser {
     });
   }
 
-  /** Prepare for the response to a request with this method (HEAD responses have no body). */
-  expect(method: string): void {
+  /**
+   * Prepare for the response to a request with this method (HEAD responses have no body);
+   * `upgrade`: the request asked to switch protocols, so a 101 ends it (see `leftover`).
+   */
+  expect(method: string, upgrade = false): void {
     if (this.state !== "idle" && this.state !== "done") throw new Error(`cannot expect a response while ${this.state}`);
     if (this.state === "done") this.llhttp.resume();
     this.isHead = method === "HEAD";
+    this.upgrade = upgrade;
     this.state = "head";
     this.leftover = 0;
     this.received = 0;
@@ -141,7 +150,7 @@ export class ResponseParser {
       throw err;
     }
     if (this.pending) this.fail(this.pending);
-    if (code === ERROR.PAUSED) {
+    if (code === ERROR.PAUSED || code === ERROR.PAUSED_UPGRADE) {
       this.leftover = chunk.length - this.llhttp.errorOffset();
       return this.state;
     }
@@ -246,15 +255,16 @@ export class ResponseParser {
 
   private onHeadersComplete(status: number, major: number, minor: number, llhttpKeepAlive: boolean): number {
     if (this.pending) return -1;
-    if (status === 101) {
+    if (status === 101 && !this.upgrade) {
       this.pending = new RemoteProtocolError("UNEXPECTED_UPGRADE", "server switched protocols (101) without being asked", this.received);
       return -1;
     }
-    if (status >= 100 && status < 200) {
+    if (status >= 100 && status < 200 && status !== 101) {
       if (++this.informational > MAX_INFORMATIONAL) {
         this.pending = new RemoteProtocolError("TOO_MANY_INFORMATIONAL", `more than ${MAX_INFORMATIONAL} informational responses`, this.received);
         return -1;
       }
+      this.handler.onInformational?.(status);
       return 1;
     }
     if (status < 100 || status > 599) {
@@ -267,7 +277,8 @@ export class ResponseParser {
     }
 
     const raw = this.raw;
-    const bodyless = this.isHead || status === 204 || status === 304;
+    // After a 101 the connection speaks another protocol: nothing of it is this response's body.
+    const bodyless = this.isHead || status === 204 || status === 304 || status === 101;
     // HTTP/1.1 keeps the connection unless told otherwise; HTTP/1.0 only when asked to.
     let keepAlive = minor === 1;
     let keepAliveTimeout: number | undefined;

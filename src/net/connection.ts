@@ -49,6 +49,8 @@ export interface ConnectOptions extends DialOptions {
   readonly connectTimeout: number | null;
   /** Requests that may be in flight at once (HTTP/1.1 pipelining); 1 means none. */
   readonly pipelining: number;
+  /** With `Expect: 100-continue`, ms to wait for the 100 before sending the body anyway. */
+  readonly expectContinueTimeout?: number | undefined;
 }
 
 /** After the reader gives up on a body, this much more may be read to keep the connection. */
@@ -105,13 +107,31 @@ export class Connection implements BodySource {
   /** Requests sent and not yet answered, oldest first: the parser is reading the first one's response. */
   private exchanges: Exchange[] = [];
   private readonly maxInFlight: number;
+  private readonly expectContinueTimeout: number | undefined;
+  /** The connected socket, as dial.ts handed it over. */
+  private dialed: Dialed | undefined;
+  /** Ours on the socket, attached once; taken off only when the socket is handed over (upgraded()). */
+  private readonly listeners: [string, (err: NodeJS.ErrnoException) => void][] = [
+    ["end", () => this.onEof()],
+    ["error", (err: NodeJS.ErrnoException) => this.onSocketError(err)],
+    ["close", () => this.onSocketClose()],
+    ["drain", () => this.onDrain()],
+  ];
 
   constructor(origin: Origin, options: ConnectOptions, owner: ConnectionOwner<Connection>) {
     this.origin = origin;
     this.owner = owner;
     this.maxInFlight = options.pipelining;
+    this.expectContinueTimeout = options.expectContinueTimeout;
     this.parser = new ResponseParser(
-      { onHead: (h) => this.onHead(h), onBody: (c) => this.onBody(c), onEnd: () => this.exchanges[0]?.body?.end() },
+      {
+        onHead: (h) => this.onHead(h),
+        onInformational: (status) => {
+          if (status === 100) this.writer.proceed(this.exchanges[0]!);
+        },
+        onBody: (c) => this.onBody(c),
+        onEnd: () => this.exchanges[0]?.body?.end(),
+      },
       options.maxHeaderSize === undefined ? {} : { maxHeaderSize: options.maxHeaderSize },
     );
     this.timer = new PhaseTimer((phase, ms) => this.onTimeout(phase, ms));
@@ -168,7 +188,7 @@ export class Connection implements BodySource {
     if (this.exchanges.length === 1) {
       this.state = "active";
       this.socket.ref();
-      this.parser.expect(request.method);
+      this.parser.expect(request.method, request.upgrade === true);
     }
     this.writer.write(ex, request);
   }
@@ -212,6 +232,7 @@ export class Connection implements BodySource {
       }
     }
     // A streamed body's writer asleep until drain wakes, sees its exchange is over, and exits.
+    this.writer?.release();
     this.writer?.wake();
     if (wasConnecting) error ??= new ConnectError(`connection closed before it was established (${reason})`, { origin: this.origin.key, phase: "connect" });
     this.owner.connectionClosed(this, error);
@@ -287,6 +308,7 @@ export class Connection implements BodySource {
         return;
       }
       const leftover = this.parser.leftover;
+      if (ex.switched !== undefined) return this.upgraded(ex, ex.switched, data.subarray(data.length - leftover));
       if (this.responseEnded(leftover) !== "next" || leftover === 0) return;
       data = data.subarray(data.length - leftover);
     }
@@ -294,10 +316,18 @@ export class Connection implements BodySource {
 
   private onHead(head: ResponseHead): void {
     const ex = this.exchanges[0]!;
+    if (head.status === 101) {
+      // Asked for (the parser refuses any other 101): handed over once its head is known to have ended.
+      ex.switched = head;
+      ex.response = "body";
+      return;
+    }
     this.keepAliveHint = head.keepAliveTimeout;
     if (ex.request === "sending") {
-      // The server answered before taking the whole request (e.g. 413): hand over the answer, stop sending.
+      // The server answered before taking the whole request (e.g. 413, or a 417 to Expect:
+      // 100-continue before the body left): hand over the answer, stop sending.
       ex.request = "abandoned";
+      this.writer.release();
       this.writer.wake();
     }
     ex.response = "body";
@@ -338,6 +368,29 @@ export class Connection implements BodySource {
         break;
     }
     return verdict;
+  }
+
+  /**
+   * The server switched protocols (101) as the request asked: the connection leaves the pool
+   * for good and its socket goes to the caller, with the bytes already read past the head.
+   */
+  private upgraded(ex: Exchange, head: ResponseHead, rest: Uint8Array): void {
+    this.exchanges.shift();
+    this.state = "closed";
+    this.closeReason = "upgraded";
+    this.timer.clear();
+    this.parser.destroy();
+    this.writer.release();
+    const socket = this.socket;
+    for (const [event, listener] of this.listeners) socket.off(event, listener);
+    this.dialed!.handOver();
+    const body = new ResponseBody(this);
+    body.end();
+    ex.response = "done";
+    // Copied: the chunk may live in a read buffer that the next read overwrites.
+    ex.handler.onResponse({ head, body, upgrade: { socket, head: Buffer.from(rest) } });
+    ex.handler.onEnd("response");
+    this.owner.connectionClosed(this);
   }
 
   private becomeIdle(): void {
@@ -451,23 +504,26 @@ export class Connection implements BodySource {
     ex.handler.onEnd(outcome);
   }
 
-  private onConnect({ socket, borrowed }: Dialed, readBuffer: ReadBuffer): void {
+  private onConnect(dialed: Dialed, readBuffer: ReadBuffer): void {
+    const { socket, borrowed } = dialed;
     if (this.state !== "connecting") return;
     this.timer.disarm();
     this.socket = socket;
     this.readBuffer = borrowed ? readBuffer : undefined;
-    this.writer = new RequestWriter(socket, {
-      written: (ex) => this.written(ex),
-      stalled: (ex) => {
-        // The timer times the first exchange: one pipelined behind it waits under its read timeout.
-        if (ex === this.exchanges[0]) this.timer.arm("write", ex.timeouts.write);
+    this.writer = new RequestWriter(
+      socket,
+      {
+        written: (ex) => this.written(ex),
+        stalled: (ex) => {
+          // The timer times the first exchange: one pipelined behind it waits under its read timeout.
+          if (ex === this.exchanges[0]) this.timer.arm("write", ex.timeouts.write);
+        },
+        failed: (_ex, error) => this.fail(error, "error"),
       },
-      failed: (_ex, error) => this.fail(error, "error"),
-    });
-    socket.on("end", () => this.onEof());
-    socket.on("error", (err) => this.onSocketError(err));
-    socket.on("close", () => this.onSocketClose());
-    socket.on("drain", () => this.onDrain());
+      this.expectContinueTimeout,
+    );
+    this.dialed = dialed;
+    for (const [event, listener] of this.listeners) socket.on(event, listener);
     this.becomeIdle();
     this.owner.connectionReady(this);
   }

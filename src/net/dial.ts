@@ -56,6 +56,11 @@ export interface Dialed {
   readonly socket: net.Socket;
   /** Chunks handed to `onData` live in the reader's own buffer (plain TCP), not in one Node made for them. */
   readonly borrowed: boolean;
+  /**
+   * Stops handing reads to the reader: from now on the socket's bytes arrive as its own
+   * 'data' events, for whoever owns it next (after a 101 Switching Protocols).
+   */
+  handOver(): void;
 }
 
 export interface DialReport {
@@ -78,6 +83,9 @@ export class Dialing {
   /** The outermost socket so far. */
   private socket: net.Socket;
   private readonly onError = (err: Error): void => this.fail(err);
+  /** Set by Dialed.handOver(). */
+  private handedOver = false;
+  private readonly onData = (chunk: Buffer): void => this.reader.onData(chunk);
   private readonly onClose = (): void => this.fail(undefined);
 
   constructor(
@@ -111,7 +119,9 @@ export class Dialing {
       // one per read pushed through a Readable stream, which cost more CPU per response than our
       // parser (conc 1.24 -> 1.40 x undici, docs/performance.md).
       const callback = (n: number, buf: Uint8Array): boolean => {
-        reader.onData((buf as Buffer).subarray(0, n));
+        // Handed over: the bytes become the socket's own, copied out of the buffer the next read reuses.
+        if (this.handedOver) socket.push(Buffer.from(buf.subarray(0, n)));
+        else reader.onData((buf as Buffer).subarray(0, n));
         return true; // false would pause the socket; backpressure goes through pause() instead
       };
       const socket = net.connect({ ...where, onread: { buffer: () => reader.readBuffer(), callback } });
@@ -182,10 +192,14 @@ export class Dialing {
     const socket = this.socket;
     this.unwatch(socket);
     if (!borrowed) {
-      socket.on("data", (chunk: Buffer) => this.reader.onData(chunk));
+      socket.on("data", this.onData);
       socket.resume(); // a tunnel's handshake left it paused
     }
-    this.report.connected({ socket, borrowed });
+    const handOver = (): void => {
+      this.handedOver = true;
+      if (!borrowed) socket.off("data", this.onData).pause();
+    };
+    this.report.connected({ socket, borrowed, handOver });
   }
 
   private fail(err: Error | undefined): void {

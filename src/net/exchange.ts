@@ -3,6 +3,7 @@
  * pool and the connection share (what is sent, what comes back, who hears how it
  * went) and the state a connection keeps per request.
  */
+import type { Duplex } from "node:stream";
 import type { Outcome, Phase, TransportError } from "../errors.js";
 import type { Framing } from "../http/framing.js";
 import type { ResponseHead } from "../http/parser.js";
@@ -16,11 +17,20 @@ export interface OutgoingRequest {
   readonly head: string;
   readonly framing: Framing;
   readonly body: RequestBody;
+  /** The head says `Expect: 100-continue`: the body waits for the server's 100 (or a timeout). */
+  readonly expectContinue?: boolean | undefined;
+  /** The request asks to switch protocols: a 101 hands the socket over (see IncomingResponse.upgrade). */
+  readonly upgrade?: boolean | undefined;
 }
 
 export interface IncomingResponse {
   readonly head: ResponseHead;
   readonly body: ResponseBody;
+  /**
+   * After a 101 to a request that asked for it: the socket, which has left the pool and is
+   * the caller's now, and the bytes that came after the response head (the new protocol's).
+   */
+  readonly upgrade?: { readonly socket: Duplex; readonly head: Uint8Array } | undefined;
 }
 
 /**
@@ -47,6 +57,7 @@ export const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DE
 
 /** A request that may wait behind others on one connection: idempotent, and with a body we hold whole. */
 export function pipelinable(request: OutgoingRequest): boolean {
+  if (request.expectContinue === true || request.upgrade === true) return false;
   return IDEMPOTENT.has(request.method) && (request.body === null || request.body instanceof Uint8Array);
 }
 
@@ -74,6 +85,8 @@ export class Exchange {
   drained = 0;
   /** The response's own verdict on keeping the connection (from its head). */
   keepAlive = false;
+  /** A 101 to a request that asked to upgrade: held until the parser says where its head ends. */
+  switched: ResponseHead | undefined;
 
   constructor(
     readonly method: string,

@@ -5,6 +5,11 @@
  * drain whenever the kernel's buffer is full. Framing and its checks are
  * BodyEncoder's (src/http); timers and failures are the Connection's, which
  * hears of them through WriterEvents.
+ *
+ * With `Expect: 100-continue` the head goes alone; the body follows when the
+ * server says 100 (`proceed()`), or when `expectContinueTimeout` passes without a
+ * word (RFC 9110 §10.1.1: a client need not wait forever), and never if a final
+ * response comes first (the Connection then abandons the request).
  */
 import type net from "node:net";
 import { LocalProtocolError, WriteError } from "../errors.js";
@@ -24,17 +29,47 @@ export class RequestWriter {
   /** The streamed body's writer, asleep until the socket drains (or the exchange ends). */
   private drainWaiter: (() => void) | undefined;
   private readonly sink: BodySink;
+  /** A request whose head was sent with `Expect: 100-continue`, its body held back, and the timer that sends it anyway. */
+  private held: { readonly ex: Exchange; readonly request: OutgoingRequest; readonly timer: NodeJS.Timeout } | undefined;
 
   constructor(
     private readonly socket: net.Socket,
     private readonly events: WriterEvents,
+    private readonly expectContinueTimeout = 1000,
   ) {
     this.sink = (piece) => (typeof piece === "string" ? socket.write(piece, "latin1") : socket.write(piece));
   }
 
   /** Starts writing `request` as exchange `ex`. */
   write(ex: Exchange, request: OutgoingRequest): void {
-    const { head, body, framing } = request;
+    if (request.expectContinue === true && request.body !== null) {
+      this.socket.write(request.head, "latin1");
+      const timer = setTimeout(() => this.proceed(ex), this.expectContinueTimeout);
+      timer.unref();
+      this.held = { ex, request, timer };
+      return;
+    }
+    this.writeWhole(ex, request, request.head);
+  }
+
+  /** The server said 100 Continue to `ex` (or we stopped waiting): its body goes now, if it still should. */
+  proceed(ex: Exchange): void {
+    const held = this.held;
+    if (held === undefined || held.ex !== ex) return;
+    this.release();
+    if (ex.request === "sending") this.writeWhole(ex, held.request, "");
+  }
+
+  /** Drops a held body (its exchange ended, or the connection closed) and its timer. */
+  release(): void {
+    if (this.held === undefined) return;
+    clearTimeout(this.held.timer);
+    this.held = undefined;
+  }
+
+  /** Writes `head` (maybe empty: already sent) and the body. */
+  private writeWhole(ex: Exchange, request: OutgoingRequest, head: string): void {
+    const { body, framing } = request;
     const socket = this.socket;
     if (body !== null && !(body instanceof Uint8Array)) {
       this.events.stalled(ex);
@@ -48,7 +83,7 @@ export class RequestWriter {
       // Several pieces leave together, in one writev.
       const encoder = new BodyEncoder(framing);
       socket.cork();
-      socket.write(head, "latin1");
+      if (head !== "") socket.write(head, "latin1");
       if (body !== null) encoder.data(body, this.sink);
       encoder.end(this.sink);
       socket.uncork();
@@ -73,7 +108,7 @@ export class RequestWriter {
   private async writeStream(ex: Exchange, head: string, body: AsyncIterable<Uint8Array>, encoder: BodyEncoder): Promise<void> {
     const socket = this.socket;
     try {
-      socket.write(head, "latin1");
+      if (head !== "") socket.write(head, "latin1");
       for await (const chunk of body) {
         if (ex.request !== "sending") return; // aborted, failed, or answered already
         socket.cork();

@@ -17,12 +17,19 @@ import { createRequire } from "node:module";
 import type { TlsOptions } from "./types.js";
 
 const require = createRequire(import.meta.url);
+const NO_CA: readonly string[] = [];
 let tls: typeof tlsModule | undefined;
 /** node:tls (with the crypto it pulls in) costs milliseconds to import: loaded by the first TLS connection. */
 export const loadTls = (): typeof tlsModule => (tls ??= require("node:tls") as typeof tlsModule);
 
 /** Sessions kept for this many origins; the oldest remembered goes first. */
 const MAX_SESSIONS = 256;
+
+/**
+ * Contexts for transports with no TLS options of their own, by the extra CAs they add:
+ * shared, so that one-shot calls (a transport each) do not load the CA store each time.
+ */
+const shared = new WeakMap<readonly string[], tlsModule.SecureContext>();
 
 export class TlsConfig {
   private context: tlsModule.SecureContext | undefined;
@@ -32,8 +39,8 @@ export class TlsConfig {
     private readonly options: TlsOptions,
     /** Check the server's certificate and name (httpx's `verify`). */
     readonly verify: boolean,
-    /** More CAs to trust besides Node's store and `options.ca` (PEM text: SSL_CERT_FILE / SSL_CERT_DIR). */
-    private readonly extraCA: readonly string[] = [],
+    /** More CAs to trust besides Node's store and `options.ca` (PEM: SSL_CERT_FILE / SSL_CERT_DIR), read when first needed. */
+    private readonly extraCA: () => readonly string[] = () => NO_CA,
   ) {}
 
   /**
@@ -61,10 +68,20 @@ export class TlsConfig {
   }
 
   private makeContext(): tlsModule.SecureContext {
+    const o = this.options;
+    const env = this.extraCA();
+    const plain = o.ca === undefined && o.cert === undefined && o.key === undefined && o.ciphers === undefined && o.minVersion === undefined;
+    if (!plain) return this.newContext(env);
+    let context = shared.get(env);
+    if (context === undefined) shared.set(env, (context = this.newContext(env)));
+    return context;
+  }
+
+  private newContext(env: readonly string[]): tlsModule.SecureContext {
     const t = loadTls();
     const o = this.options;
     const given = o.ca === undefined ? [] : Array.isArray(o.ca) ? o.ca : [o.ca];
-    const extra = [...given, ...this.extraCA];
+    const extra = [...given, ...env];
     return t.createSecureContext({
       // A CA list replaces Node's store: extra CAs are added to it, not put in its place.
       ca: extra.length === 0 ? undefined : [...t.rootCertificates, ...extra],

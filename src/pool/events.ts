@@ -40,7 +40,8 @@ interface RequestFields {
 
 /** Each event type's fields besides `type`. */
 interface EventFields extends Record<PoolEventType, object> {
-  "connection:opened": ConnectionFields;
+  /** Through a proxy: `proxy` names it (no credentials), `tunnel` says whether the connection tunnels to `origin` or carries a forward proxy's absolute-form requests. */
+  "connection:opened": ConnectionFields & { proxy?: string; tunnel?: boolean };
   "connection:reused": ConnectionFields & { request: number };
   "connection:idle": ConnectionFields;
   "connection:closed": ConnectionFields & { reason: CloseReason };

@@ -10,7 +10,8 @@
  *      └────────────┴─────────────┴──► done (aborted, timed out, failed)
  *
  *   exchanging ──► waiting   once, the safe retry (`retry` is set)
- *   connecting ──► waiting   a connection that could not open, with connectRetries
+ *   connecting ──► backoff ──► waiting   a connection that could not open, with connectRetries:
+ *                                        the next try after httpx's backoff (0 s, 0.5 s, 1 s, 2 s...)
  *
  * "done" is reached exactly once, and then the pool emits the request's one
  * terminal event (`request:finished`, with an outcome).
@@ -20,7 +21,7 @@ import type { ExchangeHandler, Failure, IncomingResponse } from "../net/exchange
 import type { QueueNode } from "./linked-queue.js";
 import type { PoolCaller, PooledConnection, PoolRequest } from "./types.js";
 
-export type JobStage = "waiting" | "connecting" | "exchanging" | "done";
+export type JobStage = "waiting" | "connecting" | "backoff" | "exchanging" | "done";
 
 /** What a Job reports to the pool (the pool implements it). */
 export interface JobOwner {
@@ -51,6 +52,8 @@ export class Job implements ExchangeHandler {
   onAbort: (() => void) | undefined;
   /** Connections that failed to open for it so far (see PoolOptions.connectRetries). */
   connectFailures = 0;
+  /** In "backoff": the timer that tries again. */
+  backoffTimer: { clear(): void } | undefined;
 
   constructor(
     private readonly owner: JobOwner,

@@ -66,6 +66,8 @@ export interface PoolOptions {
    * streamed body; new connections are opened first, up to the limits.
    */
   readonly pipelining?: number | undefined;
+  /** With `Expect: 100-continue`, ms to wait for the 100 before sending the body anyway. Default 1000. */
+  readonly expectContinueTimeout?: number | undefined;
   /** How many times a request tries another new connection when one could not be opened. Default 0. */
   readonly connectRetries?: number | undefined;
   /** Where connections come from; default: real sockets (net/connection.ts). Tests pass fakes. */
@@ -103,6 +105,8 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
   private readonly deadlines = new WaitDeadlines<Job>();
   /** Waiters in all origins (the sum of their queue sizes). */
   private waiting = 0;
+  /** Jobs waiting out a backoff before their next connect attempt. */
+  private readonly backingOff = new Set<Job>();
   /** Freed connections handed to their own origin while origins waited for a slot, since one last got a slot (the fairness rule). */
   private sinceGrant = 0;
 
@@ -123,10 +127,10 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     this.fairTurns = FAIR_TURNS_PER_CONNECTION * Math.min(this.limits.maxConnections, 1_000_000);
     this.clock = options.clock ?? SYSTEM_CLOCK;
     this.events = new EventSink(options.onEvent);
-    const { maxHeaderSize } = options;
+    const { maxHeaderSize, expectContinueTimeout = 1000 } = options;
     const dial = options.dial ?? { tls: new TlsConfig(options.tls ?? {}, true), socketPath: options.socketPath };
     const pipelining = this.pipelining;
-    this.connect = options.connect ?? ((origin, connectTimeout, owner) => new Connection(origin, { ...dial, maxHeaderSize, connectTimeout, pipelining }, owner));
+    this.connect = options.connect ?? ((origin, connectTimeout, owner) => new Connection(origin, { ...dial, maxHeaderSize, connectTimeout, pipelining, expectContinueTimeout }, owner));
     this.expiry = new DeadlineTimer(this.clock, (now) => this.sweep(now));
     this.waitLimit = new DeadlineTimer(this.clock, (now) => this.deadlines.expire(now, (job) => this.giveUp(job, poolTimeout(job))));
   }
@@ -270,7 +274,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
   private listen(job: Job): void {
     const { signal, origin } = job.spec;
     if (signal === undefined || job.onAbort !== undefined) return;
-    job.onAbort = () => this.giveUp(job, abortError(signal, origin, job.stage === "connecting" ? "connect" : "pool wait"));
+    job.onAbort = () => this.giveUp(job, abortError(signal, origin, job.stage === "connecting" || job.stage === "backoff" ? "connect" : "pool wait"));
     signal.addEventListener("abort", job.onAbort, { once: true });
   }
 
@@ -404,6 +408,10 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
       // The connection was opened for this job alone; it goes with it. Its close reaches
       // connectionClosed(), which settles the job and gives the slot to the next waiter.
       job.connection!.abort(error);
+    } else if (job.stage === "backoff") {
+      this.endBackoff(job);
+      this.settle(job, error);
+      this.maybeFinishClose();
     }
   }
 
@@ -454,7 +462,10 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     this.connections.add(conn);
     entry.connections.add(conn);
     this.totals.opened++;
-    if (this.events.wants("connection:opened")) this.events.emit({ type: "connection:opened", origin: origin.key, connection: conn.id });
+    if (this.events.wants("connection:opened")) {
+      const via = origin.proxy === undefined ? {} : { proxy: origin.proxy.key, tunnel: origin.tunnel === true };
+      this.events.emit({ type: "connection:opened", origin: origin.key, connection: conn.id, ...via });
+    }
     return conn;
   }
 
@@ -582,11 +593,29 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     this.maybeFinishClose();
   }
 
-  /** The connection opened for `job` never connected. Nothing was sent, so any request may try again. */
+  /**
+   * The connection opened for `job` never connected. Nothing was sent, so any request may
+   * try again: with connectRetries, after a backoff (0 s, then 0.5 s, 1 s, 2 s... as httpx).
+   * A proxy's refusal (ProxyError) is an answer, not a failure to connect: not retried.
+   */
   private connectFailed(job: Job, error: Error): void {
     job.connection = undefined;
-    if ((error instanceof ConnectError || error instanceof ConnectTimeout) && job.connectFailures++ < this.connectRetries) return this.dispatch(job);
-    this.settle(job, error);
+    if (!(error instanceof ConnectError || error instanceof ConnectTimeout) || job.connectFailures >= this.connectRetries) return this.settle(job, error);
+    const delay = connectBackoff(++job.connectFailures);
+    if (delay === 0) return this.dispatch(job);
+    job.stage = "backoff";
+    this.backingOff.add(job);
+    this.listen(job);
+    job.backoffTimer = this.clock.setTimer(() => {
+      this.endBackoff(job);
+      this.dispatch(job);
+    }, delay);
+  }
+
+  private endBackoff(job: Job): void {
+    job.backoffTimer?.clear();
+    job.backoffTimer = undefined;
+    this.backingOff.delete(job);
   }
 
   // --- the idle connections
@@ -630,7 +659,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
   }
 
   private maybeFinishClose(): void {
-    if (this.closing === undefined || this.waiting > 0) return;
+    if (this.closing === undefined || this.waiting > 0 || this.backingOff.size > 0) return;
     for (let c = this.idle.oldest(); c !== undefined; c = this.idle.oldest()) {
       this.idle.unpark(c);
       c.close("pool closed");
@@ -645,6 +674,11 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
 
 function abortError(signal: AbortSignal, origin: Origin, phase: "pool wait" | "connect" | undefined): AbortError {
   return new AbortError("the request was aborted", { cause: signal.reason, origin: origin.key, ...(phase ? { phase } : {}) });
+}
+
+/** The wait before connect attempt `n + 1` after `n` failures: httpx's backoff, 0 s, 0.5 s, 1 s, 2 s..., at most 30 s. */
+export function connectBackoff(failures: number): number {
+  return failures <= 1 ? 0 : Math.min(500 * 2 ** (failures - 2), 30_000);
 }
 
 function poolTimeout(job: Job): PoolTimeout {

@@ -5,9 +5,12 @@
  */
 import { HTTPError } from "../errors.js";
 import { type BodyLength, chooseFraming } from "../http/framing.js";
+import { hasToken } from "../http/parser.js";
 import { serializeRequestHead } from "../http/serializer.js";
 import type { IncomingResponse } from "../net/exchange.js";
-import { originOf } from "../net/origin.js";
+import { type Origin, originOf } from "../net/origin.js";
+import type { ProxyInit } from "../net/proxy.js";
+import { TlsConfig } from "../net/tls-config.js";
 import type { TlsOptions } from "../net/types.js";
 import type { PoolListener } from "../pool/events.js";
 import type { LimitsInit } from "../pool/limits.js";
@@ -15,17 +18,39 @@ import { ConnectionPool } from "../pool/pool.js";
 import type { PoolCaller, PoolRequest, PoolStats } from "../pool/types.js";
 import type { Request } from "./request.js";
 import { Response } from "./response.js";
+import { envCertificates } from "./env-ca.js";
 import { checkOptions } from "./options.js";
-import { resolveTimeouts } from "./timeouts.js";
+import { ProxyRouter } from "./proxies.js";
+import { MAX_TIMER, resolveTimeouts } from "./timeouts.js";
 import type { Transport } from "./transport.js";
 
 export interface HTTPTransportOptions {
   limits?: LimitsInit | undefined;
+  /** Check servers' certificates and names. Default true; false is the shorthand for `tls.rejectUnauthorized = false`. */
+  verify?: boolean | undefined;
+  /** CAs to trust besides Node's store, a client certificate, TLS version and ciphers. */
   tls?: TlsOptions | undefined;
+  /**
+   * Send every request through this proxy: `http://`, `https://` (TLS to the proxy),
+   * `socks5://` (names resolved here) or `socks5h://` (by the proxy); credentials in the
+   * URL's userinfo. `null`: no proxy, whatever the environment says.
+   */
+  proxy?: ProxyInit | null | undefined;
+  /**
+   * Read HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY (lower case wins), SSL_CERT_FILE and
+   * SSL_CERT_DIR from the environment. Default true, as in httpx.
+   */
+  trustEnv?: boolean | undefined;
   /** Connect to this Unix socket for every origin (the URL still gives Host). */
   socketPath?: string | undefined;
-  /** How many times to retry a connection that could not be established. Default 0. */
+  /** The local address to connect from. */
+  localAddress?: string | undefined;
+  /** 4 or 6: only that IP version. Default 0: either, trying both at once (happy eyeballs). */
+  family?: 0 | 4 | 6 | undefined;
+  /** How many times to try again to open a connection that failed to connect, after httpx's backoff (0 s, 0.5 s, 1 s, 2 s...). Default 0. */
   retries?: number | undefined;
+  /** With `Expect: 100-continue`, how long to wait for the server's 100 before sending the body anyway. Default 1000 ms. */
+  expectContinueTimeout?: number | undefined;
   /** Receives every pool event (connections opened, reused, closed; requests queued...). */
   trace?: PoolListener | undefined;
   /** Largest response head, in bytes. Default 16 KiB. */
@@ -44,9 +69,11 @@ class ResponseMaker implements PoolCaller<Response> {
 
   constructor(private readonly request: Request) {}
 
-  respond({ head, body }: IncomingResponse): Response {
+  respond({ head, body, upgrade }: IncomingResponse): Response {
     const httpVersion = head.httpVersion === "1.1" ? "HTTP/1.1" : "HTTP/1.0";
-    return new Response(head.status, { rawHeaders: head.rawHeaders, reasonPhrase: head.reason, httpVersion, request: this.request }, body, this.startedAt);
+    const response = new Response(head.status, { rawHeaders: head.rawHeaders, reasonPhrase: head.reason, httpVersion, request: this.request }, body, this.startedAt);
+    if (upgrade !== undefined) response.upgrade = upgrade;
+    return response;
   }
 
   annotate(error: unknown): void {
@@ -54,24 +81,43 @@ class ResponseMaker implements PoolCaller<Response> {
   }
 }
 
-const TRANSPORT_OPTIONS: ReadonlySet<string> = new Set(["limits", "tls", "socketPath", "retries", "trace", "maxHeaderSize", "pipelining"]);
+/** The options that say how connections are made: a Client forwards them to its default transport. */
+export const CONNECTION_OPTIONS = ["verify", "tls", "proxy", "trustEnv", "socketPath", "localAddress", "family", "retries"] as const;
+
+const TRANSPORT_OPTIONS: ReadonlySet<string> = new Set(["limits", ...CONNECTION_OPTIONS, "trace", "maxHeaderSize", "pipelining", "expectContinueTimeout"]);
 
 const NONE: BodyLength = { kind: "none" };
 const UNKNOWN: BodyLength = { kind: "unknown" };
 
 export class HTTPTransport implements Transport {
   private readonly pool: ConnectionPool;
+  /** Which proxy each request goes through; undefined when none ever does. */
+  private readonly router: ProxyRouter | undefined;
 
   constructor(options: HTTPTransportOptions = {}) {
     checkOptions("new HTTPTransport()", options, TRANSPORT_OPTIONS);
+    const { verify = true, trustEnv = true, family = 0, proxy, socketPath, localAddress, expectContinueTimeout = 1000 } = options;
+    const where = "new HTTPTransport()";
+    if (typeof verify !== "boolean") throw new TypeError(`${where}: verify must be true or false, got ${String(verify)}`);
+    if (typeof trustEnv !== "boolean") throw new TypeError(`${where}: trustEnv must be true or false, got ${String(trustEnv)}`);
+    if (family !== 0 && family !== 4 && family !== 6) throw new RangeError(`${where}: family must be 0, 4 or 6, got ${String(family)}`);
+    if (typeof expectContinueTimeout !== "number" || !(expectContinueTimeout >= 0) || expectContinueTimeout > MAX_TIMER) {
+      throw new RangeError(`${where}: expectContinueTimeout must be a number of ms from 0 to ${MAX_TIMER}, got ${String(expectContinueTimeout)}`);
+    }
+    if (socketPath !== undefined && proxy !== undefined && proxy !== null) {
+      throw new TypeError(`${where}: socketPath and proxy cannot be combined: a Unix socket is the way to the server already`);
+    }
+    // The environment is read now, as httpx reads it when the client is made.
+    this.router = socketPath === undefined ? ProxyRouter.create(proxy, trustEnv, process.env) : undefined;
+    const env = trustEnv ? process.env : {};
     this.pool = new ConnectionPool({
       limits: options.limits,
-      tls: options.tls,
-      socketPath: options.socketPath,
+      dial: { tls: new TlsConfig(options.tls ?? {}, verify, () => envCertificates(env)), socketPath, localAddress, family },
       maxHeaderSize: options.maxHeaderSize,
       onEvent: options.trace,
       pipelining: options.pipelining,
       connectRetries: options.retries,
+      expectContinueTimeout,
     });
   }
 
@@ -79,7 +125,8 @@ export class HTTPTransport implements Transport {
     const caller = new ResponseMaker(request);
     let spec: PoolRequest;
     try {
-      spec = toPoolRequest(request);
+      const target = originOf(request.url);
+      spec = toPoolRequest(request, this.router === undefined ? target : this.router.route(request.url, target));
     } catch (err) {
       caller.annotate(err);
       return Promise.reject(err);
@@ -96,16 +143,24 @@ export class HTTPTransport implements Transport {
   }
 }
 
-/** The request as the pool takes it: its origin, the serialized head, the framing and the body, and its timeouts. */
-export function toPoolRequest(request: Request): PoolRequest {
+/**
+ * The request as the pool takes it: its origin (the pool's key, maybe a proxy's: see
+ * net/origin.ts), the serialized head, the framing and the body, and its timeouts.
+ */
+export function toPoolRequest(request: Request, origin: Origin = originOf(request.url)): PoolRequest {
   const { method, url, headers, body } = request;
-  const origin = originOf(url);
   const length: BodyLength = body.kind === "none" ? NONE : body.kind === "bytes" ? { kind: "known", length: body.bytes.length } : UNKNOWN;
   const framing = chooseFraming(method, length, headers);
   // The Client's default headers, untouched since it built the request, were validated and serialized once.
   const p = request.prepared !== undefined && request.prepared.revision === headers.revision ? request.prepared : undefined;
-  const head = serializeRequestHead({ method, target: url.pathname + url.search, host: url.host, headers: p ? p.own : headers, framing, prepared: p?.text });
+  // A forward proxy is sent the whole URL (absolute-form, RFC 9112 §3.2.2), without userinfo, and its own headers.
+  const forward = origin.proxy !== undefined && !origin.tunnel;
+  const target = forward ? `${url.protocol}//${url.host}${url.pathname}${url.search}` : url.pathname + url.search;
+  const proxyLines = forward ? origin.proxy!.headerLines : undefined;
+  const head = serializeRequestHead({ method, target, host: url.host, headers: p ? p.own : headers, framing, prepared: p?.text, proxyLines });
   const wireBody = body.kind === "none" ? null : body.kind === "bytes" ? body.bytes : body.stream;
-  const { timeout, signal } = request.extensions;
-  return { origin, request: { method, head, framing, body: wireBody }, timeouts: resolveTimeouts(timeout), signal, replayable: request.replayable };
+  const { timeout, signal, upgrade } = request.extensions;
+  const expect = wireBody === null ? undefined : headers.get("expect");
+  const outgoing = { method, head, framing, body: wireBody, expectContinue: expect !== undefined && expect !== null && hasToken(expect, "100-continue"), upgrade: upgrade === true };
+  return { origin, request: outgoing, timeouts: resolveTimeouts(timeout), signal, replayable: request.replayable };
 }

@@ -33,6 +33,11 @@ export interface RequestExtensions {
   /** As anywhere else: ms for all four, null for none, or some of them (merged over the defaults). */
   timeout?: TimeoutInit | Timeouts | undefined;
   signal?: AbortSignal | undefined;
+  /**
+   * The request asks to switch protocols (it carries `Connection: Upgrade`): a 101 is its
+   * answer, and the Response's `upgrade` holds the socket. `client.upgrade()` sets it.
+   */
+  upgrade?: boolean | undefined;
 }
 
 /**

@@ -4,6 +4,7 @@
  * HTTPTransport from the wire, or by hand (`new Response(200, { json })`) as a
  * MockTransport handler does.
  */
+import type { Duplex } from "node:stream";
 import { DecodingError, HTTPError, HTTPStatusError, ResponseNotRead, ResponseTooLarge } from "../errors.js";
 import { Headers, type HeadersInit } from "../http/headers.js";
 import { ResponseBody } from "../net/body.js";
@@ -37,6 +38,11 @@ export class Response implements AsyncIterable<Uint8Array> {
   history: Response[] = [];
   /** Milliseconds from sending the request to the end of the body; NaN until the body is read. */
   elapsed = NaN;
+  /**
+   * After `101 Switching Protocols` to a request that asked to upgrade: the socket, now the
+   * caller's (it has left the pool), and the bytes read past the response head.
+   */
+  upgrade: { readonly socket: Duplex; readonly head: Uint8Array } | undefined;
 
   private readonly body: ResponseBody;
   private fields: Headers | undefined;

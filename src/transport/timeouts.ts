@@ -12,7 +12,7 @@ export type TimeoutInit = number | null | { connect?: number | null; read?: numb
 export const DEFAULT_TIMEOUTS: Timeouts = Object.freeze({ connect: 5000, read: 5000, write: 5000, pool: 5000 });
 
 /** The longest delay Node's timers hold (2^31 - 1 ms, about 24.8 days); a larger one fires at once. */
-const MAX_TIMER = 2 ** 31 - 1;
+export const MAX_TIMER = 2 ** 31 - 1;
 const NAMES = ["connect", "read", "write", "pool"] as const;
 
 /** Timeouts made by resolveTimeouts(): checked already, so a second look costs nothing. */
