@@ -157,9 +157,10 @@ describe("API surprises", () => {
   });
 
   it("unknown options are refused with a TypeError that lists the known ones", async () => {
-    expect(() => new Client({ proxy: "http://127.0.0.1:1" } as never)).toThrow(/new Client\(\): unknown option "proxy"; known options: baseURL, /);
+    // httpx's old spelling: the option is `proxy` now (as in httpx 0.28)
+    expect(() => new Client({ proxies: "http://127.0.0.1:1" } as never)).toThrow(/new Client\(\): unknown option "proxies"; known options: baseURL, .*proxy/);
     expect(() => new Client({ follow_redirects: true } as never)).toThrow(TypeError);
-    expect(() => new HTTPTransport({ timeOut: 5 } as never)).toThrow(/new HTTPTransport\(\): unknown option "timeOut"; known options: limits, tls/);
+    expect(() => new HTTPTransport({ timeOut: 5 } as never)).toThrow(/new HTTPTransport\(\): unknown option "timeOut"; known options: limits, verify, tls, proxy/);
     const c = client();
     await expect(c.get("http://127.0.0.1:1/", { timeOut: 5 } as never)).rejects.toThrow(/request options: unknown option "timeOut"/);
     await expect(get("http://127.0.0.1:1/", { follow_redirects: true } as never)).rejects.toThrow(TypeError);
