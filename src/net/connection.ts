@@ -298,7 +298,14 @@ export class Connection implements BodySource {
         // dribbled after the last one) mean it was out of step before this request was sent:
         // the request fails as if the connection had been dropped, so a GET is retried (#11).
         const stale = this.parser.notAResponse && ex.sequence > 1 && ex.response === "awaiting head";
-        this.fail(err instanceof RemoteProtocolError ? err : new ReadError("reading the response failed", { cause: err }), "error", stale ? "stale" : false);
+        // A TLS record (handshake 0x16, alert 0x15) where "HTTP/" belongs: an http:// URL for a TLS port.
+        const tls = this.parser.notAResponse && ex.sequence === 1 && this.parser.received === data.length && (data[0] === 0x15 || data[0] === 0x16);
+        const error = tls
+          ? new RemoteProtocolError("TLS_RESPONSE", "the server answered in TLS: is this an https:// port?")
+          : err instanceof RemoteProtocolError
+            ? err
+            : new ReadError("reading the response failed", { cause: err });
+        this.fail(error, "error", stale ? "stale" : false);
         return;
       }
       if (state !== "done") {

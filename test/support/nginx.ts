@@ -38,6 +38,10 @@ export interface NginxOptions {
   servers: string[];
   /** Files to create in the served directory. */
   files?: Record<string, Buffer | string>;
+  /** Serve every server block over TLS with this certificate and key (files). */
+  tls?: { cert: string; key: string };
+  /** Listen on a Unix socket (this path) instead of a port: one server block only. */
+  unixSocket?: string;
 }
 
 export async function freePort(): Promise<number> {
@@ -57,6 +61,12 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
   for (const [name, content] of Object.entries(options.files ?? {})) fs.writeFileSync(path.join(dir, name), content, { mode: 0o644 });
   const ports = await Promise.all(options.servers.map(() => freePort()));
   const statusPort = await freePort();
+  const listen = (port: number): string =>
+    options.unixSocket !== undefined
+      ? `listen unix:${options.unixSocket};`
+      : options.tls === undefined
+        ? `listen 127.0.0.1:${port} backlog=4096;`
+        : `listen 127.0.0.1:${port} ssl backlog=4096; ssl_certificate ${options.tls.cert}; ssl_certificate_key ${options.tls.key};`;
   const conf = `
 ${hasEchoModule() ? `load_module ${ECHO_MODULE};` : ""}
 worker_processes 1;
@@ -75,7 +85,7 @@ http {
   scgi_temp_path ${dir}/scgi;
   ${options.http ?? ""}
   server { listen 127.0.0.1:${statusPort}; location / { stub_status; } }
-${options.servers.map((s, i) => `  server {\n    listen 127.0.0.1:${ports[i]} backlog=4096;\n    root ${dir};\n    ${s}\n  }`).join("\n")}
+${options.servers.map((s, i) => `  server {\n    ${listen(ports[i]!)}\n    root ${dir};\n    ${s}\n  }`).join("\n")}
 }
 `;
   fs.writeFileSync(path.join(dir, "nginx.conf"), conf);
@@ -84,7 +94,7 @@ ${options.servers.map((s, i) => `  server {\n    listen 127.0.0.1:${ports[i]} ba
   child.stderr!.on("data", (d) => (stderr += d));
   await waitForPort(statusPort, child, () => stderr);
   return {
-    origins: ports.map((p) => `http://127.0.0.1:${p}`),
+    origins: ports.map((p) => `${options.tls === undefined ? "http" : "https"}://127.0.0.1:${p}`),
     dir,
     pids: () => {
       const master = child.pid!;
