@@ -20,6 +20,7 @@ import type net from "node:net";
 import { ProxyError } from "../errors.js";
 import type { Origin } from "./origin.js";
 import type { Proxy } from "./proxy.js";
+import { authority } from "./http-tunnel.js";
 import { ReplyReader } from "./reply-reader.js";
 
 const VERSION = 5;
@@ -87,7 +88,7 @@ export function openSocksTunnel(socket: net.Socket, target: Origin, proxy: Proxy
     const send = (addr: Buffer): void => {
       socket.write(Buffer.concat([Buffer.from([VERSION, CMD_CONNECT, 0]), addr, port]));
       reader.expect(connectReply, (reply) => {
-        if (reply[1] !== 0) return fail(`could not connect to ${target.key}: ${REPLIES[reply[1]!] ?? `reply code ${reply[1]}`}`);
+        if (reply[1] !== 0) return fail(`could not connect to ${authority(target)}: ${REPLIES[reply[1]!] ?? `reply code ${reply[1]}`}`);
         done(undefined, reader.detach());
       });
     };
