@@ -66,5 +66,6 @@ export function parseProxy(init: ProxyInit, where: string): Proxy {
   }
   // Validated here, once, as any header is (no CR/LF smuggled onto the proxy's connection).
   if (headers !== undefined) headerLines += PreparedHeaders.from(new Headers(headers)).text;
-  return { scheme: s, hostname, port, username, password, headerLines, key: `${s}://${url.host}` };
+  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+  return { scheme: s, hostname, port, username, password, headerLines, key: `${s}://${host}:${port}` };
 }

@@ -21,10 +21,8 @@ export interface EnvProxies {
 }
 
 export function readEnvProxies(env: NodeJS.ProcessEnv): EnvProxies {
-  const get = (name: string): string | undefined => {
-    const v = env[name.toLowerCase()] || env[name.toUpperCase()];
-    return v === undefined || v.trim() === "" ? undefined : v.trim();
-  };
+  const set = (v: string | undefined): string | undefined => (v === undefined || v.trim() === "" ? undefined : v.trim());
+  const get = (name: string): string | undefined => set(env[name.toLowerCase()]) ?? set(env[name.toUpperCase()]);
   return { http: get("http_proxy"), https: get("https_proxy"), all: get("all_proxy"), noProxy: get("no_proxy") };
 }
 
