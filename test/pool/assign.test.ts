@@ -4,7 +4,7 @@
  * checkInvariants(), which recounts the pool's caches and limits.
  */
 import { describe, expect, it } from "vitest";
-import { AbortError, ConnectError, ConnectTimeout, PoolTimeout, ReadError, ReadTimeout, RemoteProtocolError } from "../../src/errors.js";
+import { AbortError, ConnectError, ConnectTimeout, PoolTimeout, ProxyError, ReadError, ReadTimeout, RemoteProtocolError } from "../../src/errors.js";
 import type { PoolEvent } from "../../src/pool/events.js";
 import { type FakeConnection, fakePool, type FakePool, type Sent } from "../support/fake-pool.js";
 
@@ -384,6 +384,74 @@ describe("waiting: the pool timeout and aborts", () => {
     expect(retrying.opened).toHaveLength(2);
     expect(Object.values(outcomes(retrying.events))).toEqual([["error"]]);
     checked(retrying);
+  });
+});
+
+describe("connect retries: httpx's backoff", () => {
+  it("waits 0 s, 0.5 s, 1 s between attempts, on the pool's clock", async () => {
+    const p = fakePool({ connectRetries: 3 });
+    const a = p.send(A);
+    p.opened[0]!.refuse();
+    expect(p.opened).toHaveLength(2); // the first retry goes at once
+    p.opened[1]!.refuse();
+    expect(p.opened).toHaveLength(2);
+    p.clock.advance(499);
+    expect(p.opened).toHaveLength(2);
+    p.clock.advance(1);
+    expect(p.opened).toHaveLength(3);
+    p.opened[2]!.refuse();
+    p.clock.advance(999);
+    expect(p.opened).toHaveLength(3);
+    p.clock.advance(1);
+    expect(p.opened).toHaveLength(4);
+    checked(p);
+    p.opened[3]!.connected();
+    p.opened[3]!.serve();
+    await settled();
+    expect(a.state()).toBe("ok");
+    checked(p);
+  });
+
+  it("an abort during the backoff ends the request (during connect) and opens nothing more", async () => {
+    const p = fakePool({ connectRetries: 5 });
+    const ac = new AbortController();
+    const a = p.send(A, { signal: ac.signal });
+    p.opened[0]!.refuse();
+    p.opened[1]!.refuse();
+    ac.abort();
+    await settled();
+    expect(a.state()).toBeInstanceOf(AbortError);
+    expect((a.state() as Error).message).toMatch(/during connect/);
+    p.clock.advance(60_000);
+    expect(p.opened).toHaveLength(2);
+    expect(p.clock.pending).toBe(0);
+    expect(Object.values(outcomes(p.events))).toEqual([["aborted"]]);
+    checked(p);
+  });
+
+  it("a proxy's refusal is an answer, not a failed connect: not retried", async () => {
+    const p = fakePool({ connectRetries: 3 });
+    const a = p.send(A);
+    p.opened[0]!.refuse(new ProxyError("the proxy answered CONNECT with 403"));
+    await settled();
+    expect(a.state()).toBeInstanceOf(ProxyError);
+    expect(p.opened).toHaveLength(1);
+  });
+
+  it("close() waits for a request in its backoff, which then tries again", async () => {
+    const p = fakePool({ connectRetries: 2 });
+    const a = p.send(A);
+    p.opened[0]!.refuse();
+    p.opened[1]!.refuse();
+    let closed = false;
+    void p.pool.close().then(() => (closed = true));
+    await settled();
+    expect(closed).toBe(false);
+    p.clock.advance(500);
+    p.opened[2]!.refuse();
+    await settled();
+    expect(a.state()).toBeInstanceOf(ConnectError);
+    expect(closed).toBe(true);
   });
 });
 
