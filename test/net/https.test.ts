@@ -33,7 +33,8 @@ async function httpsServer(pair: { cert: string; key: string }, options: tls.Tls
   });
   server.on("secureConnection", (s: tls.TLSSocket) => {
     const peer = s.getPeerCertificate();
-    seen.push({ servername: (s as tls.TLSSocket & { servername: string | false }).servername, alpn: s.alpnProtocol, reused: s.isSessionReused(), peer: peer?.subject?.CN });
+    const cn = peer?.subject?.CN;
+    seen.push({ servername: (s as tls.TLSSocket & { servername: string | false }).servername, alpn: s.alpnProtocol ?? false, reused: s.isSessionReused(), peer: Array.isArray(cn) ? cn.join(",") : cn });
   });
   server.on("tlsClientError", () => {});
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
