@@ -19,6 +19,7 @@
  * cost here is one Exchange object, no promise.
  */
 import type net from "node:net";
+import type { TLSSocket } from "node:tls";
 import {
   ConnectError,
   ConnectTimeout,
@@ -419,6 +420,14 @@ export class Connection implements BodySource {
       this.close("server closed");
       return;
     }
+    if (this.refusedClientCertificate()) {
+      const error = new ConnectError(
+        `the server ${this.origin.hostname} closed the connection right after the TLS handshake, before any answer: it probably refused our client certificate`,
+        { phase: "connect" },
+      );
+      this.fail(error, "server closed");
+      return;
+    }
     let state;
     try {
       state = this.parser.finish();
@@ -433,6 +442,18 @@ export class Connection implements BodySource {
   }
 
   // --- failures
+
+  /**
+   * TLS 1.3 ends the client's handshake before the server has checked the client's
+   * certificate; a server that refuses it may send an alert (onSocketError words it) or,
+   * as Node's does, just close. A first request on a connection that presented a
+   * certificate, ended by EOF before a single byte: that is what it looks like.
+   */
+  private refusedClientCertificate(): boolean {
+    if (this.origin.scheme !== "https" || this.exchanges[0]?.sequence !== 1 || this.parser.received !== 0) return false;
+    const mine = (this.socket as Partial<TLSSocket>).getCertificate?.();
+    return mine !== null && mine !== undefined && Object.keys(mine).length > 0;
+  }
 
   private onSocketError(err: NodeJS.ErrnoException): void {
     if (this.state === "closed") return;

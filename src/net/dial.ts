@@ -225,11 +225,14 @@ export class Dialing {
         return new ConnectError(describeTlsError(code, proxy!.hostname, "proxy") ?? `TLS to the proxy ${proxy!.key} failed: ${err?.message ?? "the proxy closed the connection"}`, context);
       case "tunnel":
         return new ProxyError(`the proxy ${proxy!.key} ${err === undefined ? "closed the connection" : `failed (${err.message})`} before the tunnel to ${origin.hostname}:${origin.port} was open`, context);
-      default:
-        return new ConnectError(
-          describeTlsError(code, origin.hostname) ?? `the TLS handshake with ${origin.hostname} failed: ${err?.message ?? "the server closed the connection"}`,
-          context,
-        );
+      default: {
+        // A server that checks client certificates itself (Node's) may just hang up on one it refuses.
+        const hungUp = (code === "ECONNRESET" || err === undefined) && this.options.tls.clientCertificate;
+        const words = hungUp
+          ? `the server ${origin.hostname} closed the connection during the TLS handshake: it probably refused our client certificate`
+          : (describeTlsError(code, origin.hostname) ?? `the TLS handshake with ${origin.hostname} failed: ${err?.message ?? "the server closed the connection"}`);
+        return new ConnectError(words, context);
+      }
     }
   }
 

@@ -58,6 +58,11 @@ export class TlsConfig {
     };
   }
 
+  /** Whether handshakes present a client certificate (tls.cert). */
+  get clientCertificate(): boolean {
+    return this.options.cert !== undefined;
+  }
+
   /** Keeps the sessions `socket` is given (TLS 1.3 sends them after the handshake) for the next connection. */
   remember(socket: tlsModule.TLSSocket, sessionKey: string): void {
     socket.on("session", (session: Buffer) => {

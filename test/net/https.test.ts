@@ -43,6 +43,24 @@ async function httpsServer(pair: { cert: string; key: string }, options: tls.Tls
   return { url: (host = "localhost") => `https://${host}:${port}/`, seen, port };
 }
 
+/** `openssl s_server` demanding a client certificate from the test CA (TLS 1.2, so the refusal is a handshake alert). */
+async function opensslServer(): Promise<{ url: string }> {
+  const { freePort } = await import("../support/nginx.js");
+  const { spawn } = await import("node:child_process");
+  const port = await freePort();
+  const child = spawn("openssl", ["s_server", "-accept", `127.0.0.1:${port}`, "-cert", certs.valid.certFile, "-key", certs.valid.keyFile, "-CAfile", certs.caFile, "-Verify", "1", "-verify_return_error", "-tls1_2", "-www", "-quiet"], { stdio: "ignore" });
+  defer(() => void child.kill("SIGKILL"));
+  const net = await import("node:net");
+  const { eventually } = await import("../support/servers.js");
+  let up = false;
+  await eventually(() => {
+    const s = net.connect(port, "127.0.0.1", () => ((up = true), s.destroy()));
+    s.on("error", () => {});
+    return up;
+  }, 5000);
+  return { url: `https://localhost:${port}/` };
+}
+
 function client(options: ConstructorParameters<typeof HTTPTransport>[0] = {}): Client {
   const c = new Client({ transport: new HTTPTransport({ trustEnv: false, ...options }), timeout: 3000 });
   defer(() => c.close());
@@ -136,6 +154,18 @@ describe("HTTPS: connections", () => {
     const err = await failure(client({ tls: { ca: certs.ca } }), s.url());
     expect(err.message).toMatch(/requires a client certificate/);
     expect(err.cause.code).toMatch(/CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE/);
+    // A certificate the server's CA did not issue: refused, said so.
+    const stranger = await failure(client({ tls: { ca: certs.ca, cert: certs.selfSigned.cert, key: certs.selfSigned.key } }), s.url());
+    // Node's server (TLS 1.3) refuses it by closing after the handshake, without an alert.
+    expect(stranger.message).toMatch(/^the server localhost closed the connection right after the TLS handshake, before any answer: it probably refused our client certificate/);
+    // Over TLS 1.2 the refusal comes inside the handshake: Node's server hangs up...
+    const s12 = await httpsServer(certs.valid, { requestCert: true, rejectUnauthorized: true, ca: certs.ca, maxVersion: "TLSv1.2" });
+    const hungUp = await failure(client({ tls: { ca: certs.ca, cert: certs.selfSigned.cert, key: certs.selfSigned.key } }), s12.url());
+    expect(hungUp.message).toMatch(/^the server localhost closed the connection during the TLS handshake: it probably refused our client certificate/);
+    // ...and OpenSSL's own server sends an alert, which is said in words.
+    const alerted = await failure(client({ tls: { ca: certs.ca, cert: certs.selfSigned.cert, key: certs.selfSigned.key } }), (await opensslServer()).url);
+    expect(alerted.message).toMatch(/^the server localhost refused our client certificate/);
+    expect(alerted.cause.code).toMatch(/^ERR_SSL_/);
     const res = await client({ tls: { ca: certs.ca, cert: certs.client.cert, key: certs.client.key } }).get(s.url());
     expect(await res.text()).toBe("ok");
     expect(s.seen.at(-1)!.peer).toBe("client");

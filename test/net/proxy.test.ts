@@ -168,6 +168,37 @@ describe.skipIf(!hasSquid())("through squid with basic auth", () => {
   });
 });
 
+describe.skipIf(!hasSquid())("through squid over TLS (an https:// proxy)", () => {
+  let squid: Squid;
+  beforeAll(async () => {
+    squid = await startSquid(undefined, { cert: certs.valid.certFile, key: certs.valid.keyFile });
+  });
+  afterAll(() => squid.stop());
+
+  it("TLS to the proxy itself, then absolute-form for http:// and TLS inside the TLS tunnel for https://", async () => {
+    const t = await target();
+    const s = await tlsTarget();
+    const events: PoolEvent[] = [];
+    const c = client({ proxy: squid.url }, events);
+    expect(await (await c.get(t.url("/over-tls"))).text()).toBe("target /over-tls");
+    expect(await (await c.get(s.url("/inside"))).text()).toBe("secure /inside");
+    expect(s.sni).toEqual(["localhost"]);
+    expect(events.filter((e) => e.type === "connection:opened").map((e) => e.origin)).toEqual([
+      `http://localhost:${squid.port} (forward proxy)`.replace("http://", "https://"),
+      `https://localhost:${new URL(s.url()).port} via https://localhost:${squid.port}`,
+    ]);
+    expect(await squid.logged(new RegExp(`^GET http://127\\.0\\.0\\.1:${t.port}/over-tls 200 -$`))).toBeTruthy();
+  });
+
+  it("the proxy's certificate is verified like any server's", async () => {
+    const t = await target();
+    const c = client({ proxy: squid.url, tls: {} });
+    const err = await c.get(t.url()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectError);
+    expect((err as Error).message).toMatch(/^the proxy's certificate for localhost was issued by an unknown authority/);
+  });
+});
+
 describe.skipIf(!hasSquid())("proxies from the environment", () => {
   let squid: Squid;
   beforeAll(async () => {

@@ -33,14 +33,15 @@ export interface Squid extends RunningProxy {
   logged(pattern: RegExp): Promise<string>;
 }
 
-export async function startSquid(auth?: { user: string; password: string }): Promise<Squid> {
+/** `auth`: basic auth with this user; `tls`: listen with https_port (TLS to the proxy itself) using this certificate and key (files). */
+export async function startSquid(auth?: { user: string; password: string }, tls?: { cert: string; key: string }): Promise<Squid> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wirepool-squid-"));
   // squid, started as root, runs as the unprivileged `proxy` user: it must be able to write here.
   fs.chmodSync(dir, 0o777);
   const port = await freePort();
   const access = path.join(dir, "access.log");
   const lines = [
-    `http_port 127.0.0.1:${port}`,
+    tls === undefined ? `http_port 127.0.0.1:${port}` : `https_port 127.0.0.1:${port} tls-cert=${tls.cert} tls-key=${tls.key}`,
     `pid_filename ${dir}/squid.pid`,
     `cache_log ${dir}/cache.log`,
     "logformat wp %rm %ru %>Hs %un",
@@ -71,7 +72,7 @@ export async function startSquid(auth?: { user: string; password: string }): Pro
   const log = (): string[] => readIf(access).split("\n").filter(Boolean);
   return {
     port,
-    url: `http://127.0.0.1:${port}`,
+    url: tls === undefined ? `http://127.0.0.1:${port}` : `https://localhost:${port}`,
     log,
     logged: async (pattern) => {
       await eventually(() => log().some((l) => pattern.test(l)), 5000);
