@@ -8,7 +8,9 @@
  * Runs `inflight` loops that each send a request and read the whole body into
  * memory, warms up, then counts completed requests for `seconds`. Prints one JSON line.
  */
+import fs from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import net from "node:net";
 
 const [name, origin, method, path, inflightArg, connectionsArg, bodySizeArg, secondsArg, warmupArg, pipeliningArg = "1"] = process.argv.slice(2);
@@ -17,6 +19,8 @@ const inflight = Number(inflightArg);
 const connections = Number(connectionsArg);
 const payload = Buffer.alloc(Number(bodySizeArg), "p");
 const url = origin + path;
+// Over HTTPS (the tls scenario): the CA that signed the server's certificate, trusted by every contender.
+const ca = process.env.BENCH_CA ? fs.readFileSync(process.env.BENCH_CA) : undefined;
 
 function ok(status) {
   if (status !== 200) throw new Error(`status ${status}`);
@@ -31,6 +35,7 @@ async function wirepool() {
   const client = new Client({
     timeout: 30_000,
     ...(pipelining > 1 ? { transport: new HTTPTransport({ limits, pipelining }) } : { limits }),
+    ...(ca ? { tls: { ca } } : {}),
   });
   const send =
     method === "GET"
@@ -49,7 +54,7 @@ async function wirepool() {
 
 async function undici() {
   const { Pool } = await import("undici");
-  const pool = new Pool(origin, { connections, pipelining });
+  const pool = new Pool(origin, { connections, pipelining, ...(ca ? { connect: { ca } } : {}) });
   const send = async () => {
     const { statusCode, body } = await pool.request(method === "GET" ? { path, method } : { path, method, body: payload });
     ok(statusCode);
@@ -59,12 +64,12 @@ async function undici() {
 }
 
 function nodeHttp() {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const agent = ca ? new https.Agent({ keepAlive: true, maxSockets: connections, ca }) : new http.Agent({ keepAlive: true, maxSockets: connections });
   const u = new URL(url);
   const options = { agent, host: u.hostname, port: u.port, path, method, headers: method === "POST" ? { "content-length": payload.length } : {} };
   const send = () =>
     new Promise((resolve, reject) => {
-      const req = http.request(options, (res) => {
+      const req = (ca ? https : http).request(options, (res) => {
         if (res.statusCode !== 200) {
           res.resume();
           return reject(new Error(`status ${res.statusCode}`));

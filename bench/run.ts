@@ -30,7 +30,7 @@ const seconds = Number(flag("seconds") ?? (quick ? 1 : 3));
 const warmup = quick ? 0.3 : 1;
 const only = flag("scenarios")?.split(",");
 const canPin = os.cpus().length > 1 && spawnSync("taskset", ["-V"]).status === 0;
-const scenarios = SCENARIOS.filter((s) => (!only || only.includes(s.name)) && (s.cpu === undefined || canPin));
+const scenarios0 = SCENARIOS.filter((s) => (!only || only.includes(s.name)) && (s.cpu === undefined || canPin));
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -38,7 +38,7 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-function runContender(name: ContenderName, scenario: Scenario, origin: string): Promise<ContenderResult> {
+function runContender(name: ContenderName, scenario: Scenario, origin: string, caFile?: string): Promise<ContenderResult> {
   return new Promise((resolve, reject) => {
     const { method, path: target, inflight, connections, bodySize, pipelining } = scenario;
     const argv = [name, origin, method, target, inflight, connections, bodySize, seconds, warmup, pipelining].map(String);
@@ -47,6 +47,7 @@ function runContender(name: ContenderName, scenario: Scenario, origin: string): 
     const child = spawn(command[0]!, command.slice(1), {
       cwd: root,
       stdio: ["ignore", "pipe", "inherit"],
+      env: caFile === undefined ? process.env : { ...process.env, BENCH_CA: caFile },
     });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
@@ -71,6 +72,8 @@ function pinServer(cpus: string): void {
 const throughput = (s: Scenario, r: ContenderResult): number => (s.unit === "MiB/s" ? r.bytes / 1024 / 1024 / r.seconds : r.requests / r.seconds);
 
 const server = await startServer(flag("server") === "node" ? "node" : "nginx");
+// The tls row needs the HTTPS server, which only the nginx server has.
+const scenarios = scenarios0.filter((s) => s.tls !== true || server.tls !== undefined);
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
 console.log(`server: ${server.kind} at ${server.origin}`);
 console.log(`machine: ${os.cpus().length} x ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`);
@@ -84,7 +87,8 @@ try {
       for (const name of CONTENDERS) {
         if (!runs(name, scenario)) continue;
         if (scenario.cpu !== undefined) pinServer(String(scenario.cpu));
-        const r = await runContender(name, scenario, server.origin).finally(() => {
+        const origin = scenario.tls === true ? server.tls!.origin : server.origin;
+        const r = await runContender(name, scenario, origin, scenario.tls === true ? server.tls!.caFile : undefined).finally(() => {
           if (scenario.cpu !== undefined) pinServer(`0-${os.cpus().length - 1}`);
         });
         ((raw[scenario.name] ??= { wirepool: [], undici: [], "node:http": [], floor: [] })[name]).push(r);
@@ -115,7 +119,13 @@ for (const scenario of scenarios) {
   const ratio = (c: ContenderName): number =>
     runs(c, scenario) ? median(raw[scenario.name]![c].map((r, i) => throughput(scenario, r) / throughput(scenario, raw[scenario.name]!.undici[i]!))) : NaN;
   const label =
-    scenario.pipelining > 1 ? `${scenario.name} (x${scenario.pipelining}, not a target)` : scenario.cpu !== undefined ? `seq on one CPU (not a target)` : scenario.name;
+    scenario.pipelining > 1
+      ? `${scenario.name} (x${scenario.pipelining}, not a target)`
+      : scenario.cpu !== undefined
+        ? `seq on one CPU (not a target)`
+        : scenario.tls === true
+          ? "tls (conc over HTTPS)"
+          : scenario.name;
   rows.push(
     `| ${label} | ${scenario.unit} | ${cell(m.wirepool)} | ${cell(m.undici)} | ${cell(m["node:http"])} | ${cell(m.floor)} | **${cell(ratio("wirepool"), 2)}** | ${cell(ratio("node:http"), 2)} | ${cell(ratio("floor"), 2)} |${errors ? ` (${errors} errors)` : ""}`,
   );

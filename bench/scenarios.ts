@@ -1,6 +1,6 @@
 /** The benchmark scenarios: what is requested, how many in flight, over how many connections (passed to bench/contender.mjs). */
 export interface Scenario {
-  readonly name: "seq" | "conc" | "big" | "post" | "pipelined" | "seq1";
+  readonly name: "seq" | "conc" | "big" | "post" | "pipelined" | "seq1" | "tls";
   readonly method: "GET" | "POST";
   readonly path: string;
   readonly inflight: number;
@@ -13,6 +13,8 @@ export interface Scenario {
   readonly pipelining: number;
   /** Client and server are pinned to this one CPU (with taskset) for the run. */
   readonly cpu?: number;
+  /** Over HTTPS (nginx's ssl module, a certificate from a CA made for the run). */
+  readonly tls?: boolean;
 }
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -26,10 +28,13 @@ export const SCENARIOS: readonly Scenario[] = [
   // in flight they never run at the same time, and on a VM waking a process on the other CPU
   // costs more than the whole exchange; on one CPU the clients' own costs show.
   { name: "seq1", method: "GET", path: "/small", inflight: 1, connections: 1, bodySize: 0, unit: "req/s", pipelining: 1, cpu: 0 },
+  // conc over HTTPS: each contender's TLS (node:tls underneath for all) and its pool on top.
+  { name: "tls", method: "GET", path: "/small", inflight: 64, connections: 16, bodySize: 0, unit: "req/s", pipelining: 1, tls: true },
 ];
 
-/** node:http and the floor have no pipelining: they sit out the pipelined scenario. */
+/** node:http and the floor have no pipelining: they sit out the pipelined scenario; the floor speaks no TLS. */
 export function runs(contender: ContenderName, scenario: Scenario): boolean {
+  if (scenario.tls === true && contender === "floor") return false;
   return scenario.pipelining === 1 || (contender !== "node:http" && contender !== "floor");
 }
 

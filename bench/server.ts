@@ -6,11 +6,14 @@
  * the whole body, then answers "ok").
  */
 import net from "node:net";
+import { testCerts } from "../test/support/certs.js";
 import { hasEchoModule, nginxBinary, startNginx } from "../test/support/nginx.js";
 
 export interface BenchServer {
   readonly kind: string;
   readonly origin: string;
+  /** The same endpoints over HTTPS (nginx only), and the CA file that signed its certificate. */
+  readonly tls?: { readonly origin: string; readonly caFile: string };
   /** The processes that serve requests (for pinning them to a CPU). */
   pids(): number[];
   stop(): Promise<void>;
@@ -25,7 +28,7 @@ export async function startServer(prefer: "nginx" | "node" = "nginx"): Promise<B
 
 async function startBenchNginx(): Promise<BenchServer> {
   const echo = hasEchoModule();
-  const nginx = await startNginx({
+  const options = {
     http: "keepalive_requests 10000000; keepalive_timeout 75s;",
     servers: [
       `location = /small { default_type text/plain; return 200 "Hello, world!"; }
@@ -33,12 +36,27 @@ async function startBenchNginx(): Promise<BenchServer> {
     location = /echo { client_body_buffer_size 64k; ${echo ? "echo_read_request_body; echo -n ok;" : 'return 200 "ok";'} }`,
     ],
     files: { "1mb.bin": Buffer.alloc(ONE_MB, "b") },
-  });
+  };
+  const nginx = await startNginx(options);
+  // A second nginx, the same endpoints over TLS, when openssl can make its certificate.
+  let secure: Awaited<ReturnType<typeof startNginx>> | undefined;
+  let caFile = "";
+  try {
+    const certs = testCerts();
+    caFile = certs.caFile;
+    secure = await startNginx({ ...options, http: `${options.http} ssl_session_cache shared:bench:1m;`, tls: { cert: certs.valid.certFile, key: certs.valid.keyFile } });
+  } catch {
+    secure = undefined;
+  }
   return {
-    kind: `nginx (1 worker${echo ? ", echo module reads POST bodies" : ", POST bodies discarded by return"})`,
+    kind: `nginx (1 worker${echo ? ", echo module reads POST bodies" : ", POST bodies discarded by return"}${secure ? "; the tls row: a second nginx with its ssl module" : ""})`,
     origin: nginx.origins[0]!,
-    pids: () => nginx.pids(),
-    stop: () => nginx.stop(),
+    ...(secure ? { tls: { origin: secure.origins[0]!.replace("127.0.0.1", "localhost"), caFile } } : {}),
+    pids: () => [...nginx.pids(), ...(secure?.pids() ?? [])],
+    stop: async () => {
+      await nginx.stop();
+      await secure?.stop();
+    },
   };
 }
 
