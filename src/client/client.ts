@@ -18,6 +18,7 @@ import { ADOPT_HEADERS, type Content, type FormFields, mergeParams, type QueryPa
 import type { Response } from "../transport/response.js";
 import { resolveTimeouts, type TimeoutInit } from "../transport/timeouts.js";
 import type { Transport } from "../transport/transport.js";
+import { acceptEncoding } from "../transport/content-decoding.js";
 import { VERSION } from "../version.js";
 import { checkOptions } from "../transport/options.js";
 import { type Auth, applyAuth, urlAuth } from "./auth.js";
@@ -62,6 +63,8 @@ export interface ClientOptions {
   mounts?: Record<string, Transport>;
   /** Bodies read into memory larger than this fail with ResponseTooLarge. Default 64 MiB. */
   maxResponseSize?: number;
+  /** The encoding `res.text()` uses when Content-Type names none (default UTF-8), as httpx's `default_encoding`. */
+  defaultEncoding?: string;
 }
 
 export interface RequestOptions {
@@ -105,7 +108,7 @@ const REDIRECT_BODY_LIMIT = 64 * 1024;
 
 /** What the Client hands to the transport it makes: these go with no `transport` only. */
 const FOR_TRANSPORT = ["limits", ...CONNECTION_OPTIONS] as const;
-const CLIENT_OPTIONS: ReadonlySet<string> = new Set(["baseURL", "headers", "params", "timeout", "followRedirects", "maxRedirects", "auth", "eventHooks", "transport", "mounts", "maxResponseSize", ...FOR_TRANSPORT]);
+const CLIENT_OPTIONS: ReadonlySet<string> = new Set(["baseURL", "headers", "params", "timeout", "followRedirects", "maxRedirects", "auth", "eventHooks", "transport", "mounts", "maxResponseSize", "defaultEncoding", ...FOR_TRANSPORT]);
 export const REQUEST_OPTIONS: ReadonlySet<string> = new Set(["params", "headers", "content", "json", "form", "timeout", "signal", "followRedirects", "auth"]);
 const SEND_OPTIONS: ReadonlySet<string> = new Set(["stream", "followRedirects", "auth"]);
 
@@ -116,6 +119,7 @@ export class Client {
   readonly followRedirects: boolean;
   readonly maxRedirects: number;
   readonly maxResponseSize: number;
+  readonly defaultEncoding: string | undefined;
   private readonly timeouts;
   private readonly auth: Auth | undefined;
   private readonly hooks: Required<EventHooks>;
@@ -141,13 +145,21 @@ export class Client {
       throw new TypeError(`new Client(): ${list} ${given.length === 1 ? "belongs" : "belong"} to the transport, and a \`transport\` was given: pass ${given.length === 1 ? "it" : "them"} there, new HTTPTransport({ ${given.join(", ")} })`);
     }
     this.baseURL = parseBaseURL(options.baseURL);
-    this.headers = new Headers([["User-Agent", `wirepool/${VERSION}`], ["Accept", "*/*"]]);
+    this.headers = new Headers([["User-Agent", `wirepool/${VERSION}`], ["Accept", "*/*"], ["Accept-Encoding", acceptEncoding()]]);
     for (const [name, value] of new Headers(options.headers)) this.headers.set(name, value);
     this.params = options.params;
     this.timeouts = resolveTimeouts(options.timeout);
     this.followRedirects = options.followRedirects ?? false;
     this.maxRedirects = options.maxRedirects ?? 20;
     this.maxResponseSize = options.maxResponseSize ?? DEFAULT_MAX_RESPONSE_SIZE;
+    this.defaultEncoding = options.defaultEncoding;
+    if (this.defaultEncoding !== undefined) {
+      try {
+        new TextDecoder(this.defaultEncoding);
+      } catch {
+        throw new RangeError(`new Client(): defaultEncoding ${JSON.stringify(this.defaultEncoding)} is not an encoding TextDecoder knows`);
+      }
+    }
     this.auth = options.auth;
     this.hooks = { request: [...(options.eventHooks?.request ?? [])], response: [...(options.eventHooks?.response ?? [])] };
     this.transport = options.transport ?? new HTTPTransport(forTransport as HTTPTransportOptions);
@@ -277,7 +289,7 @@ export class Client {
     // Credentials in the URL are Basic auth when no other is given, as in httpx; they never go on the wire as userinfo.
     const auth = options.auth ?? this.auth ?? (request.url.username !== "" ? urlAuth(request.url) : undefined);
     const follow = options.followRedirects ?? this.followRedirects;
-    if (auth !== undefined || follow || this.hooks.request.length > 0 || this.hooks.response.length > 0) {
+    if (auth !== undefined || follow || this.hooks.request.length > 0 || this.hooks.response.length > 0 || this.defaultEncoding !== undefined) {
       return this.sendWithPolicy(request, auth, follow, options.stream === true);
     }
     // The common case is one transport call. It gets no async frame of its own: under load
@@ -324,6 +336,7 @@ export class Client {
     for (;;) {
       if (hooks.request.length > 0) for (const hook of hooks.request) await hook(request);
       const response = await this.transportFor(request.url).handleRequest(request);
+      if (this.defaultEncoding !== undefined) response.defaultEncoding = this.defaultEncoding;
       if (history !== undefined) response.history = [...history];
       if (hooks.response.length > 0) for (const hook of hooks.response) await hook(response);
       if (!follow || !response.isRedirect) return response;

@@ -17,9 +17,11 @@ export interface BodySource {
   resume(): void;
   /** The reader will not read the rest. */
   cancel(): void;
+  /** The reader will not read the rest, and what came cannot be trusted: never reuse the connection. */
+  discard(): void;
 }
 
-const NO_SOURCE: BodySource = { pause() {}, resume() {}, cancel() {} };
+const NO_SOURCE: BodySource = { pause() {}, resume() {}, cancel() {}, discard() {} };
 
 /** Bytes buffered unread before the socket is paused. */
 const HIGH_WATER = 256 * 1024;
@@ -160,6 +162,17 @@ export class ResponseBody implements AsyncIterable<Uint8Array> {
       return;
     }
     this.cancelWith(new StreamClosed("the response body was closed before it was fully read"));
+  }
+
+  /** The reader gives up because the body is bad (it would not decode): the connection is closed, not drained. */
+  discard(error: unknown): void {
+    if (this.state !== "open") return;
+    this.state = "failed";
+    this.error = error;
+    this.chunks = [];
+    this.buffered = 0;
+    this.rejectReaders(error);
+    this.source.discard();
   }
 
   private cancelWith(error: unknown): void {

@@ -254,6 +254,10 @@ export class Connection implements BodySource {
     this.socket.resume();
   }
 
+  discard(): void {
+    if (this.state === "active") this.close("not reusable");
+  }
+
   cancel(): void {
     const ex = this.exchanges[0];
     if (ex === undefined || this.state !== "active") return;

@@ -5,10 +5,12 @@
  * MockTransport handler does.
  */
 import type { Duplex } from "node:stream";
-import { DecodingError, HTTPError, HTTPStatusError, ResponseNotRead, ResponseTooLarge } from "../errors.js";
+import { DecodingError, HTTPError, HTTPStatusError, ResponseNotRead, ResponseTooLarge, StreamConsumed } from "../errors.js";
 import { Headers, type HeadersInit } from "../http/headers.js";
 import { ResponseBody } from "../net/body.js";
+import { type Coding, codingsOf, decodeStream, decodeWhole } from "./content-decoding.js";
 import { type Request, utf8 } from "./request.js";
+import { charsetOf, lines, TextDecoding } from "./text-decoding.js";
 
 export interface ResponseInit {
   headers?: HeadersInit | undefined;
@@ -44,8 +46,17 @@ export class Response implements AsyncIterable<Uint8Array> {
    */
   upgrade: { readonly socket: Duplex; readonly head: Uint8Array } | undefined;
 
+  /** @internal The Client's `defaultEncoding`, for a Content-Type without a charset. */
+  defaultEncoding: string | undefined;
+  /** Set by the `encoding` setter. */
+  private givenEncoding: string | undefined;
+  /** What text decoding actually used (a BOM may have overridden the choice). */
+  private usedEncoding: string | undefined;
+
   private readonly body: ResponseBody;
   private fields: Headers | undefined;
+  /** The Content-Encoding codings to undo: undefined until looked up, null for none. */
+  private codingList: Coding[] | null | undefined;
   private readonly rawHeaders: readonly string[] | undefined;
   private readonly startedAt: number;
   private cached: Uint8Array | undefined;
@@ -71,6 +82,21 @@ export class Response implements AsyncIterable<Uint8Array> {
     }
     if (!this.headers.has("content-length") && !this.headers.has("transfer-encoding")) this.headers.set("Content-Length", bytes.length);
     this.body = ResponseBody.of(bytes);
+  }
+
+  /**
+   * The encoding `text()`, `iterText()` and `iterLines()` decode with: the one set here, else
+   * the charset Content-Type names, else the client's `defaultEncoding`, else UTF-8. After
+   * decoding, the one used (a byte order mark in the body overrides the choice). Set it before
+   * reading to override (httpx's `response.encoding`).
+   */
+  get encoding(): string {
+    return this.usedEncoding ?? this.chosenEncoding();
+  }
+
+  set encoding(label: string) {
+    this.givenEncoding = label;
+    this.usedEncoding = undefined;
   }
 
   get headers(): Headers {
@@ -116,11 +142,12 @@ export class Response implements AsyncIterable<Uint8Array> {
     if (this.cached !== undefined) return this.cached;
     let chunks: Uint8Array[];
     try {
+      // A coded body is read raw first (no larger than the limit either), then decoded whole.
       chunks = await this.body.readAll(maxSize, (size) => new ResponseTooLarge(`the response body is larger than maxResponseSize (${size} > ${maxSize} bytes)`, { phase: "read body" }));
     } catch (err) {
       throw this.withContext(err);
     }
-    return this.keep(chunks);
+    return this.keep(chunks, maxSize);
   }
 
   /**
@@ -132,15 +159,46 @@ export class Response implements AsyncIterable<Uint8Array> {
     if (this.cached !== undefined) return true;
     const chunks = this.body.takeEnded(maxSize);
     if (chunks === undefined) return false;
-    this.keep(chunks);
+    this.keep(chunks, maxSize);
     return true;
   }
 
-  /** The body has been read whole: keep it as `content` (one chunk as it is) and stop the clock. */
-  private keep(chunks: Uint8Array[]): Uint8Array {
-    this.cached = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  /**
+   * The body has been read whole: keep it, decoded, as `content` (one chunk as it is) and
+   * stop the clock. The connection is back in the pool already: its framing was sound,
+   * whatever the coding inside it holds.
+   */
+  private keep(chunks: Uint8Array[], maxSize: number): Uint8Array {
+    const raw = chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY : Buffer.concat(chunks);
+    try {
+      const codings = this.codings();
+      this.cached = codings === null ? raw : decodeWhole(raw, codings, maxSize);
+    } catch (err) {
+      throw this.withContext(err);
+    }
     this.elapsed = performance.now() - this.startedAt;
     return this.cached;
+  }
+
+  /**
+   * The codings of Content-Encoding to undo, found in the raw header list without building
+   * Headers (most responses have none). null when there is nothing to undo, or a coding we
+   * do not know: then the body is handed over as it came, and the header says what it is.
+   */
+  private codings(): Coding[] | null {
+    if (this.codingList !== undefined) return this.codingList;
+    let value: string | undefined;
+    const raw = this.fields === undefined ? this.rawHeaders : undefined;
+    if (raw !== undefined) {
+      for (let i = 0; i < raw.length; i += 2) {
+        const name = raw[i]!;
+        if (name.length === 16 && name.toLowerCase() === "content-encoding") value = value === undefined ? raw[i + 1]! : `${value}, ${raw[i + 1]!}`;
+      }
+    } else {
+      value = this.headers.get("content-encoding") ?? undefined;
+    }
+    this.codingList = value === undefined ? null : (codingsOf(value) ?? null);
+    return this.codingList;
   }
 
   bytes(): Promise<Uint8Array> {
@@ -152,15 +210,23 @@ export class Response implements AsyncIterable<Uint8Array> {
     return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
   }
 
-  /** The body decoded with the charset from Content-Type (UTF-8 when absent or unknown). */
+  /**
+   * The body as text, in `encoding` (see there); a leading byte order mark picks the
+   * encoding itself and is dropped. `encoding` says afterwards which one was used.
+   */
   async text(): Promise<string> {
     const bytes = await this.read();
-    return decoderFor(this.headers.get("content-type")).decode(bytes);
+    const decoding = new TextDecoding(this.chosenEncoding());
+    const text = decoding.decode(bytes) + decoding.end();
+    this.usedEncoding = decoding.encoding;
+    return text;
   }
 
-  /** The body parsed as JSON; a body that is not JSON is a DecodingError naming the request, with the SyntaxError as `cause`. */
+  /** The body parsed as JSON, always read as UTF-8 (RFC 8259); a body that is not JSON is a DecodingError naming the request, with the SyntaxError as `cause`. */
   async json<T = unknown>(): Promise<T> {
-    const text = await this.text();
+    const bytes = await this.read();
+    const decoding = new TextDecoding("utf-8");
+    const text = decoding.decode(bytes) + decoding.end();
     try {
       return JSON.parse(text) as T;
     } catch (err) {
@@ -176,12 +242,68 @@ export class Response implements AsyncIterable<Uint8Array> {
     throw new HTTPStatusError(`${kind} '${this.status} ${this.reasonPhrase}'`, this, this.request ? { request: this.request } : {});
   }
 
-  /** The body chunk by chunk, as it arrives. Once only: a second read throws StreamConsumed. */
+  /**
+   * The body chunk by chunk, decoded as it arrives (Content-Encoding undone). Once only: a
+   * second read throws StreamConsumed. A body that does not decode fails with DecodingError
+   * and its connection is closed, not reused.
+   */
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     if (this.cached !== undefined) {
       if (this.cached.length > 0) yield this.cached;
       return;
     }
+    let codings: Coding[] | null;
+    try {
+      codings = this.codings();
+    } catch (err) {
+      this.body.cancel();
+      throw this.withContext(err);
+    }
+    if (codings === null) return yield* this.raw();
+    // Data that will not decode, with the raw body still coming: the rest is not worth a connection.
+    const corrupt = (err: Error): void => this.body.discard(err);
+    try {
+      yield* decodeStream(this.raw(), codings, Infinity, corrupt);
+    } catch (err) {
+      throw this.withContext(err);
+    }
+  }
+
+  /**
+   * The body's bytes exactly as they came, Content-Encoding not undone. Only before any
+   * other read of the body (else StreamConsumed).
+   */
+  iterRaw(): AsyncIterable<Uint8Array> {
+    if (this.cached !== undefined) throw new StreamConsumed("the response body has already been read");
+    const raw = this.raw();
+    return { [Symbol.asyncIterator]: () => raw };
+  }
+
+  /** The body as text in `encoding`, decoded as it streams: a character split between chunks comes out whole. */
+  async *iterText(): AsyncGenerator<string> {
+    const decoding = new TextDecoding(this.chosenEncoding());
+    for await (const chunk of this) {
+      const text = decoding.decode(chunk);
+      this.usedEncoding = decoding.encoding;
+      if (text !== "") yield text;
+    }
+    const rest = decoding.end();
+    this.usedEncoding = decoding.encoding;
+    if (rest !== "") yield rest;
+  }
+
+  /** The body's text line by line, split on \n, \r\n and \r (the line ends are not included). */
+  iterLines(): AsyncGenerator<string> {
+    return lines(this.iterText());
+  }
+
+  /** The encoding text() would use now, before any BOM is seen. */
+  private chosenEncoding(): string {
+    return this.givenEncoding ?? charsetOf(this.headers.get("content-type")) ?? this.defaultEncoding ?? "utf-8";
+  }
+
+  /** The raw body chunk by chunk, as it arrives. */
+  private async *raw(): AsyncGenerator<Uint8Array> {
     const it = this.body[Symbol.asyncIterator]();
     let finished = false;
     try {
@@ -222,14 +344,4 @@ export class Response implements AsyncIterable<Uint8Array> {
   }
 }
 
-function decoderFor(contentType: string | null): InstanceType<typeof TextDecoder> {
-  const charset = contentType === null ? undefined : /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1];
-  if (charset !== undefined) {
-    try {
-      return new TextDecoder(charset);
-    } catch {
-      // An unknown label: fall back to UTF-8 like browsers and httpx do.
-    }
-  }
-  return new TextDecoder();
-}
+const EMPTY = new Uint8Array(0);

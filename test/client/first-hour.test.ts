@@ -2,6 +2,7 @@
  * What a new user, porting httpx habits, runs into in the first hour: each test
  * here failed before its fix (the packaging ones live in .ci/consume.sh).
  */
+import { acceptEncoding } from "../../src/transport/content-decoding.js";
 import { describe, expect, it } from "vitest";
 import * as wirepool from "../../src/index.js";
 import { VERSION } from "../../src/version.js";
@@ -231,8 +232,9 @@ describe("pre-serialized defaults", () => {
     await c.get("/a", { headers: { "X-Request-Id": "r1" } });
     await c.get("/b", { headers: { accept: "text/plain", "x-default": "mine" } });
     const lines = heads.map((h) => h.split("\r\n").filter((l) => l.includes(":") && !l.startsWith("Host")).sort());
-    expect(lines[0]).toEqual(["Accept: */*", `User-Agent: wirepool/${VERSION}`, "X-Default: d", "X-Request-Id: r1"]);
-    expect(lines[1]).toEqual([`User-Agent: wirepool/${VERSION}`, "accept: text/plain", "x-default: mine"].sort());
+    const encoding = `Accept-Encoding: ${acceptEncoding()}`;
+    expect(lines[0]).toEqual(["Accept: */*", encoding, `User-Agent: wirepool/${VERSION}`, "X-Default: d", "X-Request-Id: r1"].sort());
+    expect(lines[1]).toEqual([encoding, `User-Agent: wirepool/${VERSION}`, "accept: text/plain", "x-default: mine"].sort());
     // Bad bytes in a per-request header are refused before anything is sent.
     await expect(c.get("/c", { headers: { "X-Bad": "a\r\nInjected: 1" } })).rejects.toThrow(/invalid character/);
     expect(heads).toHaveLength(2);
