@@ -5,7 +5,7 @@
  *
  * See docs/architecture.md for the layers and docs/pooling.md for the pool.
  */
-export { Client, type BodylessOptions, type ClientOptions, type EventHooks, type RequestOptions, type UpgradeOptions, type Upgraded } from "./client/client.js";
+export { Client, type BodylessOptions, type ClientOptions, type EventHooks, type RequestOptions, type UpgradeOptions, type Upgraded, type CookieJar } from "./client/client.js";
 export { del, del as delete, get, head, options, patch, post, put, request, type OneShotBodylessOptions, type OneShotOptions } from "./client/functions.js";
 export type { Auth } from "./client/auth.js";
 export type { TimeoutInit } from "./transport/timeouts.js";

@@ -65,6 +65,17 @@ export interface ClientOptions {
   maxResponseSize?: number;
   /** The encoding `res.text()` uses when Content-Type names none (default UTF-8), as httpx's `default_encoding`. */
   defaultEncoding?: string;
+  /**
+   * Where cookies live: a `tough-cookie` CookieJar, or any object with its two methods
+   * (sync or async), as got's `cookieJar`. Without one, cookies are not handled at all.
+   */
+  cookieJar?: CookieJar;
+}
+
+/** The two methods of tough-cookie's CookieJar that a Client uses; either may return a promise. */
+export interface CookieJar {
+  getCookieString(url: string): string | Promise<string>;
+  setCookie(cookie: string, url: string): unknown;
 }
 
 export interface RequestOptions {
@@ -108,7 +119,7 @@ const REDIRECT_BODY_LIMIT = 64 * 1024;
 
 /** What the Client hands to the transport it makes: these go with no `transport` only. */
 const FOR_TRANSPORT = ["limits", ...CONNECTION_OPTIONS] as const;
-const CLIENT_OPTIONS: ReadonlySet<string> = new Set(["baseURL", "headers", "params", "timeout", "followRedirects", "maxRedirects", "auth", "eventHooks", "transport", "mounts", "maxResponseSize", "defaultEncoding", ...FOR_TRANSPORT]);
+const CLIENT_OPTIONS: ReadonlySet<string> = new Set(["baseURL", "headers", "params", "timeout", "followRedirects", "maxRedirects", "auth", "eventHooks", "transport", "mounts", "maxResponseSize", "defaultEncoding", "cookieJar", ...FOR_TRANSPORT]);
 export const REQUEST_OPTIONS: ReadonlySet<string> = new Set(["params", "headers", "content", "json", "form", "timeout", "signal", "followRedirects", "auth"]);
 const SEND_OPTIONS: ReadonlySet<string> = new Set(["stream", "followRedirects", "auth"]);
 
@@ -120,6 +131,7 @@ export class Client {
   readonly maxRedirects: number;
   readonly maxResponseSize: number;
   readonly defaultEncoding: string | undefined;
+  readonly cookieJar: CookieJar | undefined;
   private readonly timeouts;
   private readonly auth: Auth | undefined;
   private readonly hooks: Required<EventHooks>;
@@ -153,6 +165,10 @@ export class Client {
     this.maxRedirects = options.maxRedirects ?? 20;
     this.maxResponseSize = options.maxResponseSize ?? DEFAULT_MAX_RESPONSE_SIZE;
     this.defaultEncoding = options.defaultEncoding;
+    this.cookieJar = options.cookieJar;
+    if (this.cookieJar !== undefined && (typeof this.cookieJar.getCookieString !== "function" || typeof this.cookieJar.setCookie !== "function")) {
+      throw new TypeError("new Client(): cookieJar needs getCookieString(url) and setCookie(cookie, url), as tough-cookie's CookieJar has");
+    }
     if (this.defaultEncoding !== undefined) {
       try {
         new TextDecoder(this.defaultEncoding);
@@ -289,7 +305,7 @@ export class Client {
     // Credentials in the URL are Basic auth when no other is given, as in httpx; they never go on the wire as userinfo.
     const auth = options.auth ?? this.auth ?? (request.url.username !== "" ? urlAuth(request.url) : undefined);
     const follow = options.followRedirects ?? this.followRedirects;
-    if (auth !== undefined || follow || this.hooks.request.length > 0 || this.hooks.response.length > 0 || this.defaultEncoding !== undefined) {
+    if (auth !== undefined || follow || this.hooks.request.length > 0 || this.hooks.response.length > 0 || this.defaultEncoding !== undefined || this.cookieJar !== undefined) {
       return this.sendWithPolicy(request, auth, follow, options.stream === true);
     }
     // The common case is one transport call. It gets no async frame of its own: under load
@@ -335,7 +351,7 @@ export class Client {
     const hooks = this.hooks;
     for (;;) {
       if (hooks.request.length > 0) for (const hook of hooks.request) await hook(request);
-      const response = await this.transportFor(request.url).handleRequest(request);
+      const response = this.cookieJar === undefined ? await this.transportFor(request.url).handleRequest(request) : await this.sendWithCookies(request, this.cookieJar);
       if (this.defaultEncoding !== undefined) response.defaultEncoding = this.defaultEncoding;
       if (history !== undefined) response.history = [...history];
       if (hooks.response.length > 0) for (const hook of hooks.response) await hook(response);
@@ -359,6 +375,37 @@ export class Client {
       }
       request = next;
     }
+  }
+
+  /**
+   * One hop with a cookie jar: the jar's cookies for this URL join the caller's own
+   * `Cookie` header for the send (and only for it: the next hop asks the jar again, for its
+   * own URL), and every `Set-Cookie` of the response goes into the jar, those of redirects
+   * in the middle of a chain too. A cookie the jar refuses (a foreign domain, say) is
+   * dropped, as browsers and httpx drop it, without failing the request.
+   */
+  private async sendWithCookies(request: Request, jar: CookieJar): Promise<Response> {
+    const url = request.url.href;
+    const own = request.headers.get("cookie");
+    const fromJar = await jar.getCookieString(url);
+    if (fromJar !== "") request.headers.set("Cookie", own === null ? fromJar : `${own}; ${fromJar}`);
+    let response: Response;
+    try {
+      response = await this.transportFor(request.url).handleRequest(request);
+    } finally {
+      if (fromJar !== "") {
+        if (own === null) request.headers.delete("cookie");
+        else request.headers.set("Cookie", own);
+      }
+    }
+    for (const cookie of response.headers.getSetCookie()) {
+      try {
+        await jar.setCookie(cookie, url);
+      } catch {
+        // refused by the jar's rules: not ours to store
+      }
+    }
+    return response;
   }
 
   private transportFor(url: URL): Transport {
