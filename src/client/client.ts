@@ -22,6 +22,7 @@ import { acceptEncoding } from "../transport/content-decoding.js";
 import { VERSION } from "../version.js";
 import { checkOptions } from "../transport/options.js";
 import { type Auth, applyAuth, urlAuth } from "./auth.js";
+import { clientFetch, type FetchInput } from "./fetch.js";
 import { redirectRequest } from "./redirects.js";
 import { mergeURL, parseBaseURL } from "./urls.js";
 
@@ -297,6 +298,15 @@ export class Client {
     error.response = response;
     throw error;
   }
+
+  /**
+   * The WHATWG fetch signature over this client's pool: Node's global Request, Response and
+   * Headers in and out, a body streaming from the socket, `init.redirect` and `init.signal`
+   * as fetch has them; failures reject with a TypeError that says what happened, its
+   * `cause` the wirepool error. Bound: `const f = client.fetch` can be passed around (to ky,
+   * or any library that takes a fetch).
+   */
+  readonly fetch = (input: FetchInput, init?: RequestInit): Promise<globalThis.Response> => clientFetch(this, input, init);
 
   /** Sends a Request built by hand or by buildRequest(). */
   send(request: Request, options: { stream?: boolean; followRedirects?: boolean; auth?: Auth } = {}): Promise<Response> {
