@@ -12,8 +12,11 @@ import fs from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
+import zlib from "node:zlib";
 
-const [name, origin, method, path, inflightArg, connectionsArg, bodySizeArg, secondsArg, warmupArg, pipeliningArg = "1"] = process.argv.slice(2);
+const [name, origin, method, path, inflightArg, connectionsArg, bodySizeArg, secondsArg, warmupArg, pipeliningArg = "1", coding = ""] = process.argv.slice(2);
+// "gzip": the body comes gzip-coded, and each contender decodes it the way its users would.
+const gzip = coding === "gzip";
 const pipelining = Number(pipeliningArg);
 const inflight = Number(inflightArg);
 const connections = Number(connectionsArg);
@@ -53,20 +56,22 @@ async function wirepool() {
 }
 
 async function undici() {
-  const { Pool } = await import("undici");
-  const pool = new Pool(origin, { connections, pipelining, ...(ca ? { connect: { ca } } : {}) });
+  const { Pool, interceptors } = await import("undici");
+  const base = new Pool(origin, { connections, pipelining, ...(ca ? { connect: { ca } } : {}) });
+  const pool = gzip ? base.compose(interceptors.decompress()) : base;
+  const headers = gzip ? { "accept-encoding": "gzip" } : undefined;
   const send = async () => {
-    const { statusCode, body } = await pool.request(method === "GET" ? { path, method } : { path, method, body: payload });
+    const { statusCode, body } = await pool.request(method === "GET" ? { path, method, headers } : { path, method, body: payload });
     ok(statusCode);
     return (await body.arrayBuffer()).byteLength;
   };
-  return { send, close: () => pool.close() };
+  return { send, close: () => base.close() };
 }
 
 function nodeHttp() {
   const agent = ca ? new https.Agent({ keepAlive: true, maxSockets: connections, ca }) : new http.Agent({ keepAlive: true, maxSockets: connections });
   const u = new URL(url);
-  const options = { agent, host: u.hostname, port: u.port, path, method, headers: method === "POST" ? { "content-length": payload.length } : {} };
+  const options = { agent, host: u.hostname, port: u.port, path, method, headers: method === "POST" ? { "content-length": payload.length } : gzip ? { "accept-encoding": "gzip" } : {} };
   const send = () =>
     new Promise((resolve, reject) => {
       const req = (ca ? https : http).request(options, (res) => {
@@ -75,8 +80,10 @@ function nodeHttp() {
           return reject(new Error(`status ${res.statusCode}`));
         }
         const chunks = [];
-        res.on("data", (c) => chunks.push(c));
-        res.on("end", () => resolve(Buffer.concat(chunks).length));
+        const body = gzip && res.headers["content-encoding"] === "gzip" ? res.pipe(zlib.createGunzip()) : res;
+        body.on("data", (c) => chunks.push(c));
+        body.on("end", () => resolve(Buffer.concat(chunks).length));
+        body.on("error", reject);
         res.on("error", reject);
       });
       req.on("error", reject);

@@ -41,7 +41,7 @@ const median = (xs: number[]): number => {
 function runContender(name: ContenderName, scenario: Scenario, origin: string, caFile?: string): Promise<ContenderResult> {
   return new Promise((resolve, reject) => {
     const { method, path: target, inflight, connections, bodySize, pipelining } = scenario;
-    const argv = [name, origin, method, target, inflight, connections, bodySize, seconds, warmup, pipelining].map(String);
+    const argv = [name, origin, method, target, inflight, connections, bodySize, seconds, warmup, pipelining, scenario.gzip === true ? "gzip" : ""].map(String);
     const command = [process.execPath, path.join(here, "contender.mjs"), ...argv];
     if (scenario.cpu !== undefined) command.unshift("taskset", "-c", String(scenario.cpu));
     const child = spawn(command[0]!, command.slice(1), {
@@ -73,7 +73,7 @@ const throughput = (s: Scenario, r: ContenderResult): number => (s.unit === "MiB
 
 const server = await startServer(flag("server") === "node" ? "node" : "nginx");
 // The tls row needs the HTTPS server, which only the nginx server has.
-const scenarios = scenarios0.filter((s) => s.tls !== true || server.tls !== undefined);
+const scenarios = scenarios0.filter((s) => (s.tls !== true || server.tls !== undefined) && (s.gzip !== true || server.kind.startsWith("nginx")));
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
 console.log(`server: ${server.kind} at ${server.origin}`);
 console.log(`machine: ${os.cpus().length} x ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`);
@@ -125,7 +125,9 @@ for (const scenario of scenarios) {
         ? `seq on one CPU (not a target)`
         : scenario.tls === true
           ? "tls (conc over HTTPS)"
-          : scenario.name;
+          : scenario.gzip === true
+            ? "gzip (1 MiB of text, decoded)"
+            : scenario.name;
   rows.push(
     `| ${label} | ${scenario.unit} | ${cell(m.wirepool)} | ${cell(m.undici)} | ${cell(m["node:http"])} | ${cell(m.floor)} | **${cell(ratio("wirepool"), 2)}** | ${cell(ratio("node:http"), 2)} | ${cell(ratio("floor"), 2)} |${errors ? ` (${errors} errors)` : ""}`,
   );

@@ -1,6 +1,6 @@
 /** The benchmark scenarios: what is requested, how many in flight, over how many connections (passed to bench/contender.mjs). */
 export interface Scenario {
-  readonly name: "seq" | "conc" | "big" | "post" | "pipelined" | "seq1" | "tls";
+  readonly name: "seq" | "conc" | "big" | "post" | "pipelined" | "seq1" | "tls" | "gzip";
   readonly method: "GET" | "POST";
   readonly path: string;
   readonly inflight: number;
@@ -15,6 +15,8 @@ export interface Scenario {
   readonly cpu?: number;
   /** Over HTTPS (nginx's ssl module, a certificate from a CA made for the run). */
   readonly tls?: boolean;
+  /** The body comes gzip-coded (nginx's gzip_static) and is decoded by each contender; MiB/s counts decoded bytes. */
+  readonly gzip?: boolean;
 }
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -30,11 +32,14 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: "seq1", method: "GET", path: "/small", inflight: 1, connections: 1, bodySize: 0, unit: "req/s", pipelining: 1, cpu: 0 },
   // conc over HTTPS: each contender's TLS (node:tls underneath for all) and its pool on top.
   { name: "tls", method: "GET", path: "/small", inflight: 64, connections: 16, bodySize: 0, unit: "req/s", pipelining: 1, tls: true },
+  // big, gzip-coded: 1 MiB of text in about 300 KiB, decoded by each (undici with its decompress
+  // interceptor, node:http through zlib.createGunzip).
+  { name: "gzip", method: "GET", path: "/text.txt", inflight: 4, connections: 4, bodySize: 0, unit: "MiB/s", pipelining: 1, gzip: true },
 ];
 
 /** node:http and the floor have no pipelining: they sit out the pipelined scenario; the floor speaks no TLS. */
 export function runs(contender: ContenderName, scenario: Scenario): boolean {
-  if (scenario.tls === true && contender === "floor") return false;
+  if ((scenario.tls === true || scenario.gzip === true) && contender === "floor") return false;
   return scenario.pipelining === 1 || (contender !== "node:http" && contender !== "floor");
 }
 

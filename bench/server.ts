@@ -6,6 +6,7 @@
  * the whole body, then answers "ok").
  */
 import net from "node:net";
+import zlib from "node:zlib";
 import { testCerts } from "../test/support/certs.js";
 import { hasEchoModule, nginxBinary, startNginx } from "../test/support/nginx.js";
 
@@ -21,6 +22,21 @@ export interface BenchServer {
 
 export const ONE_MB = 1024 * 1024;
 
+/** 1 MiB of text that compresses like text does (about 3:1), the same every run: the gzip row's body. */
+export const TEXT = (() => {
+  const words = ["pool", "socket", "wire", "request", "response", "header", "body", "chunk", "origin", "idle", "reuse", "close", "timeout", "proxy", "tunnel", "stream"];
+  let seed = 42;
+  const out: string[] = [];
+  let size = 0;
+  while (size < ONE_MB) {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    const w = words[seed % words.length]! + (seed % 7 === 0 ? `-${seed % 1000}` : "") + (seed % 13 === 0 ? ".\n" : " ");
+    out.push(w);
+    size += w.length;
+  }
+  return out.join("").slice(0, ONE_MB);
+})();
+
 export async function startServer(prefer: "nginx" | "node" = "nginx"): Promise<BenchServer> {
   if (prefer === "nginx" && nginxBinary() !== undefined) return startBenchNginx();
   return startNode();
@@ -33,9 +49,10 @@ async function startBenchNginx(): Promise<BenchServer> {
     servers: [
       `location = /small { default_type text/plain; return 200 "Hello, world!"; }
     location = /1mb { try_files /1mb.bin =404; }
-    location = /echo { client_body_buffer_size 64k; ${echo ? "echo_read_request_body; echo -n ok;" : 'return 200 "ok";'} }`,
+    location = /echo { client_body_buffer_size 64k; ${echo ? "echo_read_request_body; echo -n ok;" : 'return 200 "ok";'} }
+    location = /text.txt { gzip_static on; default_type text/plain; }`,
     ],
-    files: { "1mb.bin": Buffer.alloc(ONE_MB, "b") },
+    files: { "1mb.bin": Buffer.alloc(ONE_MB, "b"), "text.txt": TEXT, "text.txt.gz": zlib.gzipSync(TEXT, { level: 6 }) },
   };
   const nginx = await startNginx(options);
   // A second nginx, the same endpoints over TLS, when openssl can make its certificate.

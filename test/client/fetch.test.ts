@@ -77,7 +77,7 @@ describe("client.fetch()", () => {
   it("bodies of every kind fetch takes, with the headers fetch gives them", async () => {
     const s = await echo();
     const f = client().fetch;
-    const post = async (body: BodyInit, extra: RequestInit = {}) => (await f(s.url("/p"), { method: "POST", body, ...extra })).json() as Promise<Record<string, string | null>>;
+    const post = async (body: NonNullable<RequestInit["body"]>, extra: RequestInit = {}) => (await f(s.url("/p"), { method: "POST", body, ...extra })).json() as Promise<Record<string, string | null>>;
     expect(await post("text")).toMatchObject({ body: "text", type: "text/plain;charset=UTF-8", length: "4" });
     expect(await post(new Uint8Array([104, 105]))).toMatchObject({ body: "hi", length: "2" });
     expect(await post(new Uint8Array([1, 2, 3]).buffer)).toMatchObject({ length: "3" });
