@@ -4,7 +4,7 @@
  * script that makes one request; wasteful in a loop, where a shared Client
  * reuses connections (examples/one-shot-vs-client.ts shows the difference).
  */
-import { HTTPTransport } from "../transport/http-transport.js";
+import { CONNECTION_OPTIONS, HTTPTransport, type HTTPTransportOptions } from "../transport/http-transport.js";
 import { checkOptions } from "../transport/options.js";
 import type { Response } from "../transport/response.js";
 import { type BodylessOptions, Client, type ClientOptions, REQUEST_OPTIONS, type RequestOptions } from "./client.js";
@@ -17,11 +17,16 @@ export type OneShotOptions = RequestOptions & Omit<ClientOptions, "followRedirec
  */
 export async function request(method: string, url: string | URL, options: OneShotOptions = {}): Promise<Response> {
   checkOptions("one-shot request options", options, ONE_SHOT_OPTIONS);
-  const { params, headers, content, json, form, timeout, signal, followRedirects, auth, limits, ...clientOptions } = options;
-  if (clientOptions.transport !== undefined && limits !== undefined) {
-    throw new TypeError("`limits` belongs to the transport, and a `transport` was given: pass it there, new HTTPTransport({ limits })");
+  const { params, headers, content, json, form, timeout, signal, followRedirects, auth, ...clientOptions } = options;
+  // The options for a transport of the call's own (limits, verify, proxy...) are taken out here:
+  // with a `transport` given, the Client is handed them too and refuses the mix, as it always does.
+  const forTransport: HTTPTransportOptions = {};
+  for (const name of ["limits", ...CONNECTION_OPTIONS] as const) {
+    if (clientOptions[name] === undefined) continue;
+    (forTransport as Record<string, unknown>)[name] = clientOptions[name];
+    if (clientOptions.transport === undefined) delete clientOptions[name];
   }
-  const own = clientOptions.transport === undefined ? new HTTPTransport({ limits }) : undefined;
+  const own = clientOptions.transport === undefined ? new HTTPTransport(forTransport) : undefined;
   const client = new Client({ ...clientOptions, transport: own ?? clientOptions.transport, timeout, auth });
   try {
     return await client.request(method, url, { params, headers, content, json, form, signal, followRedirects });
@@ -30,7 +35,19 @@ export async function request(method: string, url: string | URL, options: OneSho
   }
 }
 
-const ONE_SHOT_OPTIONS: ReadonlySet<string> = new Set([...REQUEST_OPTIONS, "baseURL", "limits", "maxRedirects", "eventHooks", "transport", "mounts", "maxResponseSize"]);
+const ONE_SHOT_OPTIONS: ReadonlySet<string> = new Set([
+  ...REQUEST_OPTIONS,
+  "baseURL",
+  "limits",
+  ...CONNECTION_OPTIONS,
+  "maxRedirects",
+  "eventHooks",
+  "transport",
+  "mounts",
+  "maxResponseSize",
+  "defaultEncoding",
+  "cookieJar",
+]);
 
 /** The options of the one-shot functions without a body: `get()`, `head()`, `options()`, `del()`. */
 export type OneShotBodylessOptions = Omit<OneShotOptions, "content" | "json" | "form"> & BodylessOptions;

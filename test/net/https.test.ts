@@ -9,7 +9,7 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import tls from "node:tls";
 import { describe, expect, it } from "vitest";
-import { Client, ConnectError, ConnectTimeout, HTTPTransport, RemoteProtocolError } from "../../src/index.js";
+import { Client, ConnectError, ConnectTimeout, get, HTTPTransport, RemoteProtocolError } from "../../src/index.js";
 import { testCerts } from "../support/certs.js";
 import { useCleanup } from "../support/cleanup.js";
 import { nginxBinary, startNginx } from "../support/nginx.js";
@@ -117,9 +117,11 @@ describe("HTTPS: verification and its failures", () => {
     expect(err.phase).toBe("connect");
   });
 
-  it("verify: false accepts a self-signed certificate", async () => {
+  it("verify: false accepts a self-signed certificate (a Client's, and a one-shot call's)", async () => {
     const s = await httpsServer(certs.selfSigned);
     expect(await (await client({ verify: false }).get(s.url())).text()).toBe("ok");
+    expect(await (await get(s.url(), { verify: false, trustEnv: false })).text()).toBe("ok");
+    await expect(get(s.url(), { trustEnv: false })).rejects.toBeInstanceOf(ConnectError);
   });
 
   it("SSL_CERT_FILE adds a CA to Node's store (with trustEnv), and is ignored without it", async () => {
