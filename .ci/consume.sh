@@ -15,7 +15,7 @@ cd "$repo"
 tarball="$(npm pack --silent --pack-destination "$work" | tail -n 1)"
 files="$(tar tzf "$work/$tarball")"
 echo "packed $tarball: $(echo "$files" | wc -l) files"
-for f in package/dist/index.js package/dist/index.d.ts package/LICENSE; do
+for f in package/dist/index.js package/dist/index.d.ts package/dist/cli.js package/LICENSE; do
   echo "$files" | grep -qx "$f" || { echo "the tarball has no $f"; exit 1; }
 done
 # Internals are marked @internal and stripped from the declarations users see.
@@ -43,4 +43,7 @@ for node in "${nodes[@]}"; do
   "$node" app.mjs esm
   "$node" --no-warnings app.cjs
   (cd "$work/bundled" && [ ! -e node_modules ] && "$node" app.mjs "bundled (minified, no node_modules)")
+  # The command users get with it (npx wirepool): installed as a bin, runs on its own.
+  [ -x node_modules/.bin/wirepool ] || { echo "no node_modules/.bin/wirepool"; exit 1; }
+  echo "npx wirepool --version: $(PATH="$(dirname "$node"):$PATH" node_modules/.bin/wirepool --version)"
 done

@@ -60,6 +60,34 @@ await build({
   ],
 });
 
+// The `wirepool` command: its own small bundle that imports the library's (./index.js), not a copy of it.
+const indexSource = path.join(root, "src/index.ts");
+await build({
+  entryPoints: [path.join(root, "src/cli/bin.ts")],
+  outfile: path.join(dist, "cli.js"),
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  packages: "external",
+  logLevel: "warning",
+  plugins: [
+    {
+      name: "library-external",
+      setup(b) {
+        b.onResolve({ filter: /(^|\/)index\.js$/ }, (args) => {
+          const resolved = path.resolve(args.resolveDir, args.path).replace(/\.js$/, ".ts");
+          return resolved === indexSource ? { path: "./index.js", external: true } : undefined;
+        });
+      },
+    },
+  ],
+});
+fs.chmodSync(path.join(dist, "cli.js"), 0o755);
+const cli = fs.readFileSync(path.join(dist, "cli.js"), "utf8");
+if (!cli.startsWith("#!/usr/bin/env node")) throw new Error("dist/cli.js has lost its #! line");
+if (cli.includes("llhttp")) throw new Error("dist/cli.js holds a copy of the library instead of importing ./index.js");
+
 const bundle = fs.readFileSync(path.join(dist, "index.js"), "utf8");
 if (bundle.includes("llhttp-wasm/out")) throw new Error("dist/index.js still refers to the llhttp-wasm package");
 console.log(`built dist/ (index.js ${(bundle.length / 1024).toFixed(0)} KiB, parser inlined, sha256 ${sha256.slice(0, 12)}...)`);
