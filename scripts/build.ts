@@ -28,17 +28,15 @@ if (sha256 !== LLHTTP_WASM_SHA256) {
   throw new Error(`llhttp-wasm's wasm bytes have SHA-256 ${sha256}, not ${LLHTTP_WASM_SHA256}: wirepool's glue was written for llhttp-wasm 1.0.3 exactly`);
 }
 
+/** What both bundles share: one ESM file for Node 20+, packages left to node_modules. */
+const common = { bundle: true, platform: "node", format: "esm", target: "node20", packages: "external", logLevel: "warning" } as const;
+
 const wasmSource = path.join(root, "src/http/llhttp-wasm.ts");
 await build({
+  ...common,
   entryPoints: [path.join(root, "src/index.ts")],
   outfile: path.join(dist, "index.js"),
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  packages: "external",
   sourcemap: true,
-  logLevel: "warning",
   plugins: [
     {
       name: "llhttp-wasm-inline",
@@ -63,14 +61,9 @@ await build({
 // The `wirepool` command: its own small bundle that imports the library's (./index.js), not a copy of it.
 const indexSource = path.join(root, "src/index.ts");
 await build({
+  ...common,
   entryPoints: [path.join(root, "src/cli/bin.ts")],
   outfile: path.join(dist, "cli.js"),
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  packages: "external",
-  logLevel: "warning",
   plugins: [
     {
       name: "library-external",

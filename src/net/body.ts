@@ -167,11 +167,7 @@ export class ResponseBody implements AsyncIterable<Uint8Array> {
   /** The reader gives up because the body is bad (it would not decode): the connection is closed, not drained. */
   discard(error: unknown): void {
     if (this.state !== "open") return;
-    this.state = "failed";
-    this.error = error;
-    this.chunks = [];
-    this.buffered = 0;
-    this.rejectReaders(error);
+    this.fail(error);
     this.source.discard();
   }
 
