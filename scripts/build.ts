@@ -58,28 +58,28 @@ await build({
   ],
 });
 
-// The `wirepool` command: its own small bundle that imports the library's (./index.js), not a copy of it.
+// The `wirepool` command and the `wirepool/timeline` subpath: small bundles of their own that
+// import the library's (./index.js), not a copy of it.
 const indexSource = path.join(root, "src/index.ts");
-await build({
-  ...common,
-  entryPoints: [path.join(root, "src/cli/bin.ts")],
-  outfile: path.join(dist, "cli.js"),
-  plugins: [
-    {
-      name: "library-external",
-      setup(b) {
-        b.onResolve({ filter: /(^|\/)index\.js$/ }, (args) => {
-          const resolved = path.resolve(args.resolveDir, args.path).replace(/\.js$/, ".ts");
-          return resolved === indexSource ? { path: "./index.js", external: true } : undefined;
-        });
-      },
-    },
-  ],
-});
+const libraryExternal = {
+  name: "library-external",
+  setup(b: import("esbuild").PluginBuild) {
+    b.onResolve({ filter: /(^|\/)index\.js$/ }, (args) => {
+      const resolved = path.resolve(args.resolveDir, args.path).replace(/\.js$/, ".ts");
+      return resolved === indexSource ? { path: "./index.js", external: true } : undefined;
+    });
+  },
+};
+for (const [entry, out] of [
+  ["src/cli/bin.ts", "cli.js"],
+  ["src/timeline/index.ts", "timeline.js"],
+] as const) {
+  await build({ ...common, entryPoints: [path.join(root, entry)], outfile: path.join(dist, out), plugins: [libraryExternal] });
+  if (fs.readFileSync(path.join(dist, out), "utf8").includes("llhttp")) throw new Error(`dist/${out} holds a copy of the library instead of importing ./index.js`);
+}
 fs.chmodSync(path.join(dist, "cli.js"), 0o755);
 const cli = fs.readFileSync(path.join(dist, "cli.js"), "utf8");
 if (!cli.startsWith("#!/usr/bin/env node")) throw new Error("dist/cli.js has lost its #! line");
-if (cli.includes("llhttp")) throw new Error("dist/cli.js holds a copy of the library instead of importing ./index.js");
 
 const bundle = fs.readFileSync(path.join(dist, "index.js"), "utf8");
 if (bundle.includes("llhttp-wasm/out")) throw new Error("dist/index.js still refers to the llhttp-wasm package");

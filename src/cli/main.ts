@@ -242,6 +242,8 @@ function describe(e: PoolEvent): string {
   switch (e.type) {
     case "connection:opened":
       return `connection ${e.connection} opened to ${e.origin}`;
+    case "connection:ready":
+      return `connection ${e.connection} connected${e.tls !== undefined && e.tcp !== undefined ? ` (TLS ${(e.tls - e.tcp).toFixed(1)} ms after TCP)` : ""}`;
     case "connection:reused":
       return `connection ${e.connection} reused for request ${e.request}`;
     case "connection:idle":
@@ -249,11 +251,11 @@ function describe(e: PoolEvent): string {
     case "connection:closed":
       return `connection ${e.connection} closed (${e.reason})`;
     case "request:queued":
-      return `request ${e.request} queued for ${e.origin}`;
+      return `request ${e.request} (${e.method} ${e.target}) queued for ${e.origin}`;
     case "request:assigned":
       return `request ${e.request} assigned to connection ${e.connection}`;
     case "request:finished":
-      return `request ${e.request} finished (${e.outcome})`;
+      return `request ${e.request} finished (${e.outcome}${e.status !== undefined ? `, status ${e.status}` : ""})`;
   }
 }
 

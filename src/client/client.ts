@@ -12,6 +12,7 @@ import { HTTPError, redactURL, RemoteProtocolError, RequestError, TooManyRedirec
 import { Headers, type HeadersInit } from "../http/headers.js";
 import { PreparedHeaders } from "../http/serializer.js";
 import type { LimitsInit } from "../pool/limits.js";
+import type { PoolEventType, PoolListener } from "../pool/events.js";
 import type { PoolStats } from "../pool/types.js";
 import { CONNECTION_OPTIONS, HTTPTransport, type HTTPTransportOptions } from "../transport/http-transport.js";
 import { ADOPT_HEADERS, type Content, type FormFields, mergeParams, type QueryParams, queryText, Request } from "../transport/request.js";
@@ -422,6 +423,20 @@ export class Client {
     if (this.mounts.length === 0) return this.transport;
     for (const m of this.mounts) if (matches(m.pattern, url)) return m.transport;
     return this.transport;
+  }
+
+  /**
+   * Adds a listener of the pool events of this client's transports (those that have a
+   * pool: HTTPTransport); returns the function that removes it. What `recordTimeline()`
+   * (wirepool/timeline) listens with.
+   */
+  observe(listener: PoolListener, types?: readonly PoolEventType[]): () => void {
+    const stops: (() => void)[] = [];
+    for (const t of [this.transport, ...this.mounts.map((m) => m.transport)]) {
+      const observable = t as Partial<{ observe(l: PoolListener, types?: readonly PoolEventType[]): () => void }>;
+      if (typeof observable.observe === "function") stops.push(observable.observe(listener, types));
+    }
+    return () => stops.forEach((stop) => stop());
   }
 
   /** The default transport's pool statistics (zeros when it has no pool, e.g. a MockTransport). */

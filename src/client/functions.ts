@@ -2,7 +2,7 @@
  * One-shot functions: each call creates a Client, sends one request, reads the
  * body and closes the Client, so the connection is closed too. Convenient for a
  * script that makes one request; wasteful in a loop, where a shared Client
- * reuses connections (examples/one-shot-vs-client.ts shows the difference).
+ * reuses connections (examples/lessons/01-one-shot-vs-client.ts shows the difference).
  */
 import { CONNECTION_OPTIONS, HTTPTransport, type HTTPTransportOptions } from "../transport/http-transport.js";
 import { checkOptions } from "../transport/options.js";

@@ -146,6 +146,11 @@ export class Connection implements BodySource {
     this.timer.arm("connect", options.connectTimeout);
   }
 
+  /** When TCP was up and when TLS was done (performance.now()), for the events. */
+  get dialTimes(): { tcp?: number; tls?: number } {
+    return this.dialing.times;
+  }
+
   /** Whether the connection can take a request right now: idle, and the socket shows no sign of closing. */
   isUsable(): boolean {
     const s = this.socket;
@@ -270,6 +275,7 @@ export class Connection implements BodySource {
 
   private written(ex: Exchange): void {
     ex.request = "sent";
+    ex.handler.onWritten();
     // The read timeout runs for the response being read, which is the first one's.
     if (ex === this.exchanges[0]) this.timer.arm("read", ex.timeouts.read);
   }

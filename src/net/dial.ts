@@ -80,6 +80,8 @@ const loadNet = (): typeof net => (netModule ??= require("node:net") as typeof n
 export class Dialing {
   /** The step under way: the connect timeout's message names it. */
   stage: DialStage = "connect";
+  /** When TCP was up and when TLS was done (performance.now()): for the events and the timeline. */
+  readonly times: { tcp?: number; tls?: number } = {};
   /** The outermost socket so far. */
   private socket: net.Socket;
   private readonly onError = (err: Error): void => this.fail(err);
@@ -112,8 +114,15 @@ export class Dialing {
       const socket = loadTls().connect({ ...(where as object), ...t });
       this.remember(socket, proxy?.key ?? origin.key);
       this.socket = this.watch(socket);
-      socket.once("connect", () => (this.stage = proxy !== undefined ? "proxy tls" : "tls"));
-      socket.once("secureConnect", () => (proxy !== undefined ? this.afterProxy() : this.finish(false)));
+      socket.once("connect", () => {
+        this.times.tcp = performance.now();
+        this.stage = proxy !== undefined ? "proxy tls" : "tls";
+      });
+      socket.once("secureConnect", () => {
+        if (proxy !== undefined) return this.afterProxy();
+        this.times.tls = performance.now();
+        this.finish(false);
+      });
     } else if (proxy === undefined || (!origin.tunnel && proxy.scheme === "http")) {
       // Plain TCP to the end: reads go into a buffer of the reader's (`onread`) instead of a new
       // one per read pushed through a Readable stream, which cost more CPU per response than our
@@ -126,11 +135,17 @@ export class Dialing {
       };
       const socket = net.connect({ ...where, onread: { buffer: () => reader.readBuffer(), callback } });
       this.socket = this.watch(socket);
-      socket.once("connect", () => this.finish(true));
+      socket.once("connect", () => {
+        this.times.tcp = performance.now();
+        this.finish(true);
+      });
     } else {
       const socket = net.connect(where);
       this.socket = this.watch(socket);
-      socket.once("connect", () => this.afterProxy());
+      socket.once("connect", () => {
+        this.times.tcp = performance.now();
+        this.afterProxy();
+      });
     }
     this.socket.setNoDelay(true);
   }
@@ -174,6 +189,7 @@ export class Dialing {
       // From now on a failure of the tunnel's socket is the TLS socket's, which the Connection watches.
       inner.off("error", this.onError);
       inner.on("error", (err) => socket.destroy(err));
+      this.times.tls = performance.now();
       this.finish(false);
     });
   }

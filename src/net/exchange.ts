@@ -43,6 +43,8 @@ export interface IncomingResponse {
  */
 export interface ExchangeHandler {
   onResponse(response: IncomingResponse): void;
+  /** The whole request reached the kernel (not terminal: for the events). */
+  onWritten(): void;
   onError(error: Error, failure: Failure): void;
   onEnd(outcome: Outcome): void;
 }

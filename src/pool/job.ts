@@ -27,6 +27,9 @@ export type JobStage = "waiting" | "connecting" | "backoff" | "exchanging" | "do
 export interface JobOwner {
   exchangeFailed(job: Job, error: Error, failure: Failure): void;
   exchangeEnded(job: Job, outcome: Outcome): void;
+  /** For the events: the request was written, its response head arrived (see Job.times). */
+  exchangeWritten(job: Job): void;
+  exchangeResponded(job: Job, status: number): void;
 }
 
 let nextId = 1;
@@ -54,6 +57,8 @@ export class Job implements ExchangeHandler {
   connectFailures = 0;
   /** In "backoff": the timer that tries again. */
   backoffTimer: { clear(): void } | undefined;
+  /** When it was written and answered, for the request:finished event: made only when someone listens. */
+  times: { written?: number; head?: number; status?: number } | undefined;
 
   constructor(
     private readonly owner: JobOwner,
@@ -73,7 +78,12 @@ export class Job implements ExchangeHandler {
 
   /** The response head: the caller's promise resolves (the exchange goes on while the body is read). */
   onResponse(response: IncomingResponse): void {
+    this.owner.exchangeResponded(this, response.head.status);
     this.resolve(this.caller.respond(response));
+  }
+
+  onWritten(): void {
+    this.owner.exchangeWritten(this);
   }
 
   onError(error: Error, failure: Failure): void {

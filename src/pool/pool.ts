@@ -43,7 +43,7 @@ import { type Failure, IDEMPOTENT, type IncomingResponse } from "../net/exchange
 import type { Origin } from "../net/origin.js";
 import type { ConnectionOwner, TlsOptions } from "../net/types.js";
 import { DeadlineTimer, SYSTEM_CLOCK } from "./deadline-timer.js";
-import { EventSink, type PoolListener } from "./events.js";
+import { EventSink, type PoolEventType, type PoolListener } from "./events.js";
 import { Job, type JobOwner } from "./job.js";
 import { type Limits, type LimitsInit, resolveLimits, wholeNumber } from "./limits.js";
 import { IdleConnections } from "./idle-connections.js";
@@ -126,7 +126,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     this.connectRetries = wholeNumber("connectRetries", options.connectRetries ?? 0, 0);
     this.fairTurns = FAIR_TURNS_PER_CONNECTION * Math.min(this.limits.maxConnections, 1_000_000);
     this.clock = options.clock ?? SYSTEM_CLOCK;
-    this.events = new EventSink(options.onEvent);
+    this.events = new EventSink(options.onEvent, () => this.clock.now());
     const { maxHeaderSize, expectContinueTimeout = 1000 } = options;
     const dial = options.dial ?? { tls: new TlsConfig(options.tls ?? {}, true), socketPath: options.socketPath };
     const pipelining = this.pipelining;
@@ -155,7 +155,11 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     this.totals.requests++;
     return new Promise((resolve, reject) => {
       const job = new Job(this, spec, caller, resolve, reject);
-      if (this.events.wants("request:queued")) this.events.emit({ type: "request:queued", origin: spec.origin.key, request: job.id });
+      if (this.events.wants("request:queued")) {
+        const { method, head } = spec.request;
+        const target = head.slice(method.length + 1, head.indexOf(" HTTP/1.1\r\n"));
+        this.events.emit({ type: "request:queued", origin: spec.origin.key, request: job.id, method, target });
+      }
       this.dispatch(job);
     });
   }
@@ -353,6 +357,24 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     this.finished(job, outcome);
   }
 
+  /** The job's request was written: noted for its request:finished event, when anyone listens. */
+  exchangeWritten(job: Job): void {
+    if (this.events.wants("request:finished")) (job.times ??= {}).written = this.clock.now();
+  }
+
+  /** The job's response head came: noted for its request:finished event, when anyone listens. */
+  exchangeResponded(job: Job, status: number): void {
+    if (!this.events.wants("request:finished")) return;
+    const times = (job.times ??= {});
+    times.head = this.clock.now();
+    times.status = status;
+  }
+
+  /** Adds a listener of this pool's events (a timeline recorder, say); returns the function that removes it. */
+  observe(listener: PoolListener, types?: readonly PoolEventType[]): () => void {
+    return this.events.observe(listener, types);
+  }
+
   /** The exchange failed before the response head: retry once if that is safe, else report. */
   exchangeFailed(job: Job, error: Error, f: Failure): void {
     const { method } = job.spec.request;
@@ -385,8 +407,9 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     job.stage = "done";
     this.unlisten(job);
     if (this.events.wants("request:finished")) {
-      const connection = job.connection?.id;
-      this.events.emit({ type: "request:finished", origin: job.spec.origin.key, request: job.id, outcome, ...(connection === undefined ? {} : { connection }) });
+      // One literal, no spreads: built per request while anyone listens.
+      const t = job.times;
+      this.events.emit({ type: "request:finished", origin: job.spec.origin.key, request: job.id, outcome, connection: job.connection?.id, written: t?.written, head: t?.head, status: t?.status });
     }
   }
 
@@ -541,6 +564,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
   // --- ConnectionOwner: the only three ways a connection's state reaches the pool
 
   connectionReady(conn: PooledConnection): void {
+    if (this.events.wants("connection:ready")) this.events.emit({ type: "connection:ready", origin: conn.origin.key, connection: conn.id, ...conn.dialTimes });
     const job = this.opening.get(conn);
     this.opening.delete(conn);
     if (job !== undefined) this.begin(job, conn);

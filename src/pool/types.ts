@@ -56,6 +56,8 @@ export interface PooledConnection {
   readonly streaming: boolean;
   /** The server's Keep-Alive timeout hint, in ms, from the latest response. */
   readonly keepAliveHint: number | undefined;
+  /** When TCP was up and TLS done (clock ms), if the connection knows: for the events. */
+  readonly dialTimes?: { readonly tcp?: number; readonly tls?: number };
   /** Idle, and the socket shows no sign of closing. */
   isUsable(): boolean;
   /** It can be sent `request` now (idle, or pipelining with room). */

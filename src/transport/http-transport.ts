@@ -12,7 +12,7 @@ import { type Origin, originOf } from "../net/origin.js";
 import type { ProxyInit } from "../net/proxy.js";
 import { TlsConfig } from "../net/tls-config.js";
 import type { TlsOptions } from "../net/types.js";
-import type { PoolListener } from "../pool/events.js";
+import type { PoolEventType, PoolListener } from "../pool/events.js";
 import type { LimitsInit } from "../pool/limits.js";
 import { ConnectionPool } from "../pool/pool.js";
 import type { PoolCaller, PoolRequest, PoolStats } from "../pool/types.js";
@@ -136,6 +136,14 @@ export class HTTPTransport implements Transport {
 
   stats(): PoolStats {
     return this.pool.stats();
+  }
+
+  /**
+   * Adds a listener of this transport's pool events (as `trace` does, but at any time), of
+   * `types` only if given; returns the function that removes it.
+   */
+  observe(listener: PoolListener, types?: readonly PoolEventType[]): () => void {
+    return this.pool.observe(listener, types);
   }
 
   close(): Promise<void> {

@@ -92,7 +92,7 @@ describe("wirepool (the command)", () => {
     expect(r.stdout).toBe("hello GET /v");
     expect(r.stderr).toContain("> GET /v HTTP/1.1\n> Host: 127.0.0.1:");
     expect(r.stderr).toMatch(/\* connection \d+ opened to http:\/\/127\.0\.0\.1:\d+\n/);
-    expect(r.stderr).toMatch(/\* request \d+ finished \(response\)\n/);
+    expect(r.stderr).toMatch(/\* request \d+ finished \(response, status 200\)\n/);
     expect(r.stderr).toMatch(/\* connection \d+ closed \(pool closed\)\n/);
     expect(r.stderr).toContain("< HTTP/1.1 200 OK");
   });

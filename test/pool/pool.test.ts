@@ -373,7 +373,8 @@ describe("observability", () => {
     const onOpened = (message: unknown): void => void published.push((message as PoolEvent).type);
     diagnostics.subscribe("wirepool:connection:opened", onOpened);
     try {
-      const p = pool({ limits: { maxConnections: 1 }, onEvent: (e) => events.push(e.type) });
+      const times: number[] = [];
+      const p = pool({ limits: { maxConnections: 1 }, onEvent: (e) => (events.push(e.type), times.push(e.time)) });
       await Promise.all([send(p, "GET", s.url("/1")), send(p, "GET", s.url("/2"))]);
       await p.close();
       expect(events).toEqual([
@@ -381,6 +382,7 @@ describe("observability", () => {
         "connection:opened",
         "request:assigned",
         "request:queued",
+        "connection:ready",
         "request:finished",
         "connection:idle",
         "request:assigned",
@@ -390,6 +392,8 @@ describe("observability", () => {
         "connection:closed",
       ]);
       expect(published).toEqual(["connection:opened"]);
+      // Every event has its time on the pool's clock, in order.
+      expect([...times].sort((a, b) => a - b)).toEqual(times);
     } finally {
       diagnostics.unsubscribe("wirepool:connection:opened", onOpened);
     }
