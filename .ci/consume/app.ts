@@ -14,6 +14,7 @@ import {
   type Response,
   type TimeoutInit,
 } from "wirepool";
+import { recordTimeline, type Timeline } from "wirepool/timeline";
 
 // A wrapper of the kind users write, typed with the package's own names.
 export function getWithDefaults(url: string, options: OneShotBodylessOptions = {}): Promise<Response> {
@@ -23,6 +24,13 @@ export function build(url: string, page: QueryValue, form: FormFields, extension
   return new Request("POST", url, { params: { page }, form, extensions });
 }
 export const watched: PoolEventType[] = ["request:queued", "request:finished"];
+
+export async function picture(client: Client, url: string): Promise<string> {
+  const recorder = recordTimeline(client);
+  await client.get(url);
+  const timeline: Timeline = recorder.stop();
+  return timeline.toHTML();
+}
 
 export async function main(origin: string): Promise<number> {
   const timeout: TimeoutInit = { read: 1000 };

@@ -14,6 +14,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { Client, get, HTTPTransport, type HTTPTransportOptions, type PoolEvent, type Request, type Response, VERSION } from "../index.js";
+import { recordTimeline } from "../timeline/index.js";
 
 export interface CliIO {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -39,6 +40,7 @@ const OPTIONS = {
   concurrency: { type: "string", short: "c" },
   compare: { type: "boolean" },
   fail: { type: "boolean", short: "f" },
+  timeline: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -61,6 +63,7 @@ export const USAGE = `usage: wirepool [METHOD] URL [options]
   -c, --concurrency N         with --repeat: N at a time (default 1)                  -n 1000 -c 16
       --compare               with --repeat: the same N as one-shot get() calls, then through one Client
   -f, --fail                  exit with 22 when the status is 400 or more
+      --timeline FILE         draw what the pool did: FILE.html (hover for details) or FILE.svg   -n 100 -c 8 --timeline pool.html
   -h, --help                  this help
   -V, --version               the version
 
@@ -89,6 +92,7 @@ interface Plan {
   concurrency: number;
   compare: boolean;
   fail: boolean;
+  timeline: string | undefined;
 }
 
 /** Runs the command line `argv` (without node and the script); resolves with the exit code. */
@@ -102,13 +106,20 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   }
   if (plan === "help") return void io.stdout.write(USAGE), EXIT.ok;
   if (plan === "version") return void io.stdout.write(`wirepool ${VERSION}\n`), EXIT.ok;
+  // Every pool of the run (one-shot calls included) is recorded: the picture shows them all.
+  const recorder = plan.timeline === undefined ? undefined : recordTimeline();
   try {
-    if (plan.repeat !== undefined) return await repeat(plan, io);
-    return await once(plan, io);
+    return plan.repeat !== undefined ? await repeat(plan, io) : await once(plan, io);
   } catch (err) {
     // A transport error's message says what happened and where (the request, the phase).
     io.stderr.write(`wirepool: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT.transport;
+  } finally {
+    if (recorder !== undefined) {
+      const timeline = recorder.stop();
+      fs.writeFileSync(plan.timeline!, plan.timeline!.endsWith(".svg") ? timeline.toSVG() : timeline.toHTML());
+      io.stderr.write(`wirepool: timeline of ${timeline.totals.requests} requests on ${timeline.totals.opened} connections written to ${plan.timeline}\n`);
+    }
   }
 }
 
@@ -187,6 +198,7 @@ function parse(argv: readonly string[]): Plan | "help" | "version" {
     concurrency,
     compare: v.compare === true,
     fail: v.fail === true,
+    timeline: v.timeline,
   };
 }
 

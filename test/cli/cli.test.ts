@@ -117,7 +117,7 @@ describe("wirepool (the command)", () => {
     expect(fail.stderr).toMatch(/the server answered 404 Not Found \(--fail\)/);
     expect(noFail).toMatchObject({ code: 0, stdout: "not here" });
     expect(help.code).toBe(0);
-    for (const flag of ["--header", "--json", "--data", "--form", "--include", "--verbose", "--output", "--follow", "--timeout", "--insecure", "--proxy", "--unix-socket", "--repeat", "--concurrency", "--compare", "--fail", "--help"]) {
+    for (const flag of ["--header", "--json", "--data", "--form", "--include", "--verbose", "--output", "--follow", "--timeout", "--insecure", "--proxy", "--unix-socket", "--repeat", "--concurrency", "--compare", "--fail", "--timeline", "--help"]) {
       expect(help.stdout).toContain(flag);
     }
   });
@@ -137,6 +137,18 @@ describe("wirepool (the command)", () => {
     const [row] = c.stdout.trim().split("\n").slice(1).map((line) => line.split(/\s{2,}/));
     expect(Number(row![3])).toBe(s.accepted() - 21);
     expect(Number(row![3])).toBeLessThanOrEqual(4);
+  });
+
+  it("--timeline FILE draws what the pools did: one lane per connection the server saw, one bar per request", async () => {
+    const s = await site();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wirepool-cli-"));
+    const r = await wirepool("--repeat", "12", "--concurrency", "3", "--timeline", path.join(dir, "pool.svg"), s.url("/t"));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/timeline of 12 requests on \d+ connections written to .*pool\.svg/);
+    const { groupsOf } = await import("../support/svg.js");
+    const groups = groupsOf(fs.readFileSync(path.join(dir, "pool.svg"), "utf8"));
+    expect(groups.filter((g) => g.class === "lane")).toHaveLength(s.accepted());
+    expect(groups.filter((g) => g.class === "request")).toHaveLength(12);
   });
 
   it("-o FILE writes the body, with no progress bar when stderr is not a terminal", async () => {
