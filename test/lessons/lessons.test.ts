@@ -27,13 +27,17 @@ describe("lessons", () => {
   it("1: one-shot get() opens a connection per call, a shared Client one", async () => {
     const o = options();
     const r = await l1.run(o);
-    expect(r.oneShot).toEqual({ server: l1.N, opened: l1.N });
-    expect(r.shared).toEqual({ server: 1, opened: 1, reused: l1.N - 1 });
+    expect([r.oneShot, r.shared]).toEqual([l1.N, 1]);
     expect(o.lines.join("\n")).toMatch(new RegExp(`one-shot get\\(\\) per call +connections opened: +${l1.N} `));
     expect(o.lines.join("\n")).toMatch(/one shared Client +connections opened: +1 /);
-    expect(lanes(r.svg)).toBe(1);
-    expect(bars(r.svg)).toBe(l1.N);
-    expect(lanes(path.join(o.out, "01-one-shot.svg"))).toBe(l1.N);
+    expect(o.lines.join("\n")).toMatch(new RegExp(`shared client's pool: ${l1.N} requests, 1 connection\\(s\\) opened, ${l1.N - 1} reuses`));
+    // The pictures: a lane per connection the server saw while they were drawn, a bar per request.
+    expect(r.drawn.oneShotServer).toBe(l1.DRAWN);
+    expect(lanes(r.drawn.oneShot)).toBe(l1.DRAWN);
+    expect(bars(r.drawn.oneShot)).toBe(l1.DRAWN);
+    expect(r.drawn.sharedServer).toBe(0); // the shared client's connection was already open
+    expect(lanes(r.drawn.shared)).toBe(1);
+    expect(bars(r.drawn.shared)).toBe(l1.DRAWN);
     expect(fs.existsSync(path.join(o.out, "01-shared-client.html"))).toBe(true);
   });
 
