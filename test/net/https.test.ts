@@ -124,6 +124,29 @@ describe("HTTPS: verification and its failures", () => {
     await expect(get(s.url(), { trustEnv: false })).rejects.toBeInstanceOf(ConnectError);
   });
 
+  it("SSL_CERT_DIR adds the CAs of a directory (OpenSSL's hashed names or .pem), skipping what it cannot read", async () => {
+    const s = await httpsServer(certs.valid);
+    const fs = await import("node:fs");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wirepool-cadir-"));
+    fs.writeFileSync(path.join(dir, "test-ca.pem"), certs.ca);
+    fs.symlinkSync(path.join(dir, "gone.pem"), path.join(dir, "0badc0de.0")); // a dangling link
+    const saved = { file: process.env.SSL_CERT_FILE, dir: process.env.SSL_CERT_DIR };
+    delete process.env.SSL_CERT_FILE;
+    process.env.SSL_CERT_DIR = dir;
+    try {
+      const trusting = new Client({ timeout: 3000 });
+      defer(() => trusting.close());
+      expect(await (await trusting.get(s.url())).text()).toBe("ok");
+    } finally {
+      for (const [name, value] of [["SSL_CERT_FILE", saved.file], ["SSL_CERT_DIR", saved.dir]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
   it("SSL_CERT_FILE adds a CA to Node's store (with trustEnv), and is ignored without it", async () => {
     const s = await httpsServer(certs.valid);
     const before = process.env.SSL_CERT_FILE;
