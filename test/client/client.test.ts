@@ -353,6 +353,9 @@ describe("redirects", () => {
     await expect(c.get(s.url("/302/ftp"))).rejects.toBeInstanceOf(UnsupportedProtocol);
     await expect(c.get(s.url("/loop"))).rejects.toThrow(/loop/);
     await expect(c.get(s.url("/302/301/302/done"))).rejects.toBeInstanceOf(TooManyRedirects);
+    // A loop is seen as a loop on its second visit, long before any maxRedirects would stop it.
+    const patient = client({ followRedirects: true, maxRedirects: 50 });
+    await expect(patient.get(s.url("/loop"))).rejects.toThrow(/^redirect loop: GET http:\/\/127\.0\.0\.1:\d+\/loop was already requested/);
     expect((await c.get(s.url("/302/301/done"))).status).toBe(200);
   });
 

@@ -26,6 +26,40 @@ function collector(): () => void {
 }
 
 describe("streaming a large body", () => {
+  it("a reader that stops reading holds the server back: the socket is paused, nothing piles up", async () => {
+    const SIZE = 64 * MiB;
+    const block = Buffer.alloc(64 * 1024, "p");
+    let sent = 0;
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { "content-length": SIZE });
+      const pump = (): void => {
+        while (sent < SIZE) {
+          sent += block.length;
+          if (!res.write(block)) return void res.once("drain", pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const client = new Client({ trustEnv: false, timeout: 10_000 });
+    try {
+      const res = await client.stream("GET", `http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      const it = res[Symbol.asyncIterator]();
+      let received = (await it.next()).value!.length;
+      // Not reading now: only what the pool buffers (256 KiB) and the kernels' buffers may be sent.
+      // Were the socket not paused, all 64 MiB would go into memory in a fraction of a second.
+      const start = Date.now();
+      while (sent < SIZE && Date.now() - start < 2000) await new Promise((r) => setTimeout(r, 20));
+      expect(sent).toBeLessThan(SIZE / 2);
+      for (let r = await it.next(); !r.done; r = await it.next()) received += r.value.length;
+      expect(received).toBe(SIZE);
+    } finally {
+      await client.close();
+      server.close();
+    }
+  });
+
   it("streams 256 MiB without buffering it: memory stays far below the body size", async () => {
     const SIZE = 256 * MiB;
     const block = Buffer.alloc(256 * 1024, "w");

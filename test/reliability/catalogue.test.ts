@@ -83,6 +83,8 @@ async function runCase(c: Case, oneByte: boolean): Promise<void> {
       expect(err).toBeInstanceOf(e.error);
       if (e.code !== undefined) expect((err as { code?: string }).code).toBe(e.code);
       if (e.phase !== undefined) expect((err as HTTPError).phase).toBe(e.phase);
+      // The system's error is kept, not just described.
+      if (e.cause !== undefined) expect(((err as Error).cause as NodeJS.ErrnoException | undefined)?.code).toBe(e.cause);
       // Every error names the request and keeps the context.
       expect(err.message).toContain(`${method} ${url}`);
     } else {

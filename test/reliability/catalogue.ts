@@ -41,7 +41,7 @@ export interface Case {
   nextAtOnce?: boolean;
   expect:
     | { status: number; body?: string; reused: boolean }
-    | { error: abstract new (...args: never[]) => Error; code?: string; phase?: string; anyReuse?: true };
+    | { error: abstract new (...args: never[]) => Error; code?: string; phase?: string; anyReuse?: true; cause?: string };
   /** One line for docs/reliability.md. */
   why: string;
 }
@@ -81,17 +81,17 @@ export const catalogue: Case[] = [
 
   // --- premature close and reset, at every phase
   { group: "close and reset", name: "close before the status line", script: ["end"], expect: protocol("INCOMPLETE_RESPONSE", "read head"), why: "on a new connection nothing is retried: the server may have acted" },
-  { group: "close and reset", name: "reset before the status line", script: ["reset"], expect: { error: ReadError, phase: "read head" }, why: "ECONNRESET kept as the cause" },
+  { group: "close and reset", name: "reset before the status line", script: ["reset"], expect: { error: ReadError, phase: "read head", cause: "ECONNRESET" }, why: "ECONNRESET kept as the cause" },
   { group: "close and reset", name: "close inside the status line", script: ["HTTP/1.1 20", "end"], expect: protocol("INCOMPLETE_RESPONSE", "read head"), why: "a cut head is an error" },
   { group: "close and reset", name: "close inside the headers", script: ["HTTP/1.1 200 OK\r\nContent-Le", "end"], expect: protocol("INCOMPLETE_RESPONSE", "read head"), why: "a cut head is an error" },
-  { group: "close and reset", name: "reset inside the headers", script: ["HTTP/1.1 200 OK\r\nContent-Le", { wait: 20 }, "reset"], expect: { error: ReadError }, why: "ECONNRESET kept as the cause" },
+  { group: "close and reset", name: "reset inside the headers", script: ["HTTP/1.1 200 OK\r\nContent-Le", { wait: 20 }, "reset"], expect: { error: ReadError, cause: "ECONNRESET" }, why: "ECONNRESET kept as the cause" },
   { group: "close and reset", name: "close inside a Content-Length body", script: [head("200 OK", "Content-Length: 100") + "only part", "end"], expect: protocol("INCOMPLETE_RESPONSE", "read body"), why: "a body cut short is an error, never a short success" },
-  { group: "close and reset", name: "reset inside a Content-Length body", script: [head("200 OK", "Content-Length: 100") + "only part", { wait: 20 }, "reset"], expect: { error: ReadError, phase: "read body" }, why: "a body cut short is an error" },
+  { group: "close and reset", name: "reset inside a Content-Length body", script: [head("200 OK", "Content-Length: 100") + "only part", { wait: 20 }, "reset"], expect: { error: ReadError, phase: "read body", cause: "ECONNRESET" }, why: "a body cut short is an error" },
   { group: "close and reset", name: "close inside a chunk", script: [chunked() + "a\r\nonly", "end"], expect: protocol("INCOMPLETE_RESPONSE", "read body"), why: "a body cut short is an error" },
   { group: "close and reset", name: "close between chunks", script: [chunked() + "2\r\nhi\r\n", "end"], expect: protocol("INCOMPLETE_RESPONSE", "read body"), why: "no last chunk, no complete body" },
   { group: "close and reset", name: "close inside the trailers", script: [chunked() + "0\r\nX-T: 1\r\n", "end"], expect: protocol("INCOMPLETE_RESPONSE", "read body"), why: "the message did not end" },
   { group: "close and reset", name: "close-delimited body ends at EOF", script: [head("200 OK") + "until the end", "end"], expect: { status: 200, body: "until the end", reused: false }, why: "the only framing where EOF is the end (RFC 9112 §6.3 rule 8)" },
-  { group: "close and reset", name: "close-delimited body cut by a reset", script: [head("200 OK") + "until the", { wait: 20 }, "reset"], expect: { error: ReadError, phase: "read body" }, why: "a reset is not an end" },
+  { group: "close and reset", name: "close-delimited body cut by a reset", script: [head("200 OK") + "until the", { wait: 20 }, "reset"], expect: { error: ReadError, phase: "read body", cause: "ECONNRESET" }, why: "a reset is not an end" },
   { group: "close and reset", name: "socket destroyed as soon as it is accepted", script: ["destroy"], atAccept: true, expect: { error: TransportError }, why: "whichever of write or read notices first, a typed transport error" },
 
   // --- the server answers before the request body is in
