@@ -24,7 +24,7 @@ import {
 } from "../../src/index.js";
 import * as wirepool from "../../src/index.js";
 import { useCleanup } from "../support/cleanup.js";
-import { httpServer, onRequests, rawServer, sleep, type TestServer } from "../support/servers.js";
+import { eventually, httpServer, onRequests, rawServer, type TestServer } from "../support/servers.js";
 
 const { defer, serve } = useCleanup();
 function client(options: ConstructorParameters<typeof Client>[0] = {}): Client {
@@ -184,11 +184,11 @@ describe("responses", () => {
         await using r = await c.stream("GET", s.url());
         expect(r.status).toBe(200);
       }
-      await sleep(20);
+      await eventually(() => c.stats().idle === 1);
       stats = c.stats();
       expect(stats).toMatchObject({ active: 0, idle: 1 });
     }
-    await sleep(20);
+    await eventually(() => s.open === 0);
     expect(s.open).toBe(0);
   });
 

@@ -296,10 +296,11 @@ describe("waiting, timeouts and cancellation", () => {
 
 describe("close()", () => {
   it("lets requests in flight finish, then closes everything; later requests fail clearly", async () => {
-    const s = await serve(httpServer((_req, res) => setTimeout(() => res.end("done"), 50)));
+    let arrived = 0;
+    const s = await serve(httpServer((_req, res) => (arrived++, setTimeout(() => res.end("done"), 50))));
     const p = new ConnectionPool();
     const inFlight = Promise.all([send(p, "GET", s.url()), send(p, "GET", s.url())]);
-    await sleep(10);
+    await eventually(() => arrived === 2); // both at the server: in flight
     const closed = p.close();
     expect((await inFlight).map((r) => r.text)).toEqual(["done", "done"]);
     await closed;

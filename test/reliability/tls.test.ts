@@ -9,7 +9,6 @@ import tls from "node:tls";
 import { describe, expect, it } from "vitest";
 import { Client, HTTPTransport, ReadError, RemoteProtocolError } from "../../src/index.js";
 import { useCleanup } from "../support/cleanup.js";
-import { sleep } from "../support/servers.js";
 
 const dir = new URL("../support/tls/", import.meta.url);
 const cert = fs.readFileSync(new URL("cert.pem", dir));
@@ -47,8 +46,11 @@ describe("TLS without close_notify", () => {
   it("a complete Content-Length response stands; the connection is not reused", async () => {
     const s = await abrupt("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nwhole");
     const c = client();
+    const closed = new Promise<void>((resolve) => {
+      const stop = c.observe((e) => e.type === "connection:closed" && (stop(), resolve()), ["connection:closed"]);
+    });
     expect(await (await c.get(s.url)).text()).toBe("whole");
-    await sleep(50);
+    await closed; // the server's drop, seen by the client before the next request
     expect(await (await c.get(s.url)).text()).toBe("fine");
     expect(s.accepted()).toBe(2);
   });
