@@ -197,6 +197,8 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     return this.closing;
   }
 
+  // Stryker disable all: a test aid; its checks never fire while the pool is right, so a mutant
+  // of one can only be seen by breaking the pool at the same time (docs/testing.md).
   /**
    * Recounts everything the structures claim and throws on the first mismatch: for
    * tests, after each step. Cheap enough, but never on a hot path.
@@ -235,6 +237,8 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     if (idle > this.limits.maxKeepAliveConnections) fail(`${idle} idle, keep-alive limit ${this.limits.maxKeepAliveConnections}`);
     for (const [c, job] of this.opening) if (c.state !== "connecting" || job.connection !== c || job.stage !== "connecting") fail(`connection ${c.id} in opening is ${c.state}`);
   }
+  // Stryker restore all
+
 
   // --- a request's way through the pool
 
