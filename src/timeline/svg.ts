@@ -86,7 +86,7 @@ export function renderSVG(data: TimelineData, options: SVGOptions = {}): string 
   const span = Math.max(data.end - data.start, 1);
   const x = (t: number): number => LABEL + ((Math.min(Math.max(t, start), data.end) - start) / span) * plot;
   const t = totals(data);
-  const title = options.title ?? `${t.requests} request${t.requests === 1 ? "" : "s"} · ${t.opened} connection${t.opened === 1 ? "" : "s"} opened · ${t.reused} reused · ${ms(span)} ms`;
+  const counts = `${t.requests} request${t.requests === 1 ? "" : "s"} · ${t.opened} connection${t.opened === 1 ? "" : "s"} opened · ${t.reused} reused · ${ms(span)} ms`;
 
   // Lanes grouped by origin, in the order connections were opened.
   const byOrigin = new Map<string, TimelineConnection[]>();
@@ -97,9 +97,15 @@ export function renderSVG(data: TimelineData, options: SVGOptions = {}): string 
 
   const out: string[] = [];
   let y = 0;
-  // Title and legend.
-  out.push(`<text class="title" x="12" y="22" font-size="15" font-weight="600">${escapeXML(title)}</text>`);
-  y = 34;
+  // Title (the totals always: under a title of the caller's, as a line of their own) and legend.
+  if (options.title === undefined) {
+    out.push(`<text class="title" x="12" y="22" font-size="15" font-weight="600">${escapeXML(counts)}</text>`);
+    y = 34;
+  } else {
+    out.push(`<text class="title" x="12" y="22" font-size="15" font-weight="600">${escapeXML(options.title)}</text>`);
+    out.push(`<text class="totals" x="12" y="40" font-size="12" fill="#444">${escapeXML(counts)}</text>`);
+    y = 50;
+  }
   let lx = 12;
   for (const p of PHASES) {
     out.push(`<rect x="${lx}" y="${y}" width="12" height="10" fill="${p.color}"/><text x="${lx + 16}" y="${y + 9}" font-size="11">${escapeXML(p.label)}</text>`);

@@ -21,7 +21,12 @@ describe("recordTimeline", () => {
     const timeline = rec.stop();
 
     expect(timeline.totals).toEqual({ requests: 11, opened: s.accepted, reused: 11 - s.accepted });
-    const groups = groupsOf(timeline.toSVG());
+    const svg = timeline.toSVG();
+    // The title carries the totals, also under a title of one's own.
+    const counts = `11 requests · ${s.accepted} connections opened · ${11 - s.accepted} reused`;
+    expect(svg).toContain(counts);
+    expect(timeline.toSVG({ title: "mine" })).toMatch(new RegExp(`>mine</text>\\n<text class="totals"[^>]*>${counts}`));
+    const groups = groupsOf(svg);
     expect(groups.filter((g) => g.class === "lane")).toHaveLength(s.accepted);
     const bars = groups.filter((g) => g.class === "request");
     expect(bars).toHaveLength(11);
