@@ -19,6 +19,27 @@ async function writeInPieces(res: http.ServerResponse, body: Buffer, sizes: numb
   res.end();
 }
 
+/**
+ * A server that sends `size` bytes of `block`s as fast as the client takes them (waiting for
+ * 'drain' whenever the socket is full); `sent()` says how many it has handed to the socket so far.
+ */
+async function pumpingServer(size: number, block: Buffer): Promise<{ server: http.Server; url: string; sent: () => number }> {
+  let sent = 0;
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { "content-length": size });
+    const pump = (): void => {
+      while (sent < size) {
+        sent += block.length;
+        if (!res.write(block)) return void res.once("drain", pump);
+      }
+      res.end();
+    };
+    pump();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, sent: () => sent };
+}
+
 /** The garbage collector, made callable for this test without --expose-gc on the command line. */
 function collector(): () => void {
   v8.setFlagsFromString("--expose-gc");
@@ -28,30 +49,17 @@ function collector(): () => void {
 describe("streaming a large body", () => {
   it("a reader that stops reading holds the server back: the socket is paused, nothing piles up", async () => {
     const SIZE = 64 * MiB;
-    const block = Buffer.alloc(64 * 1024, "p");
-    let sent = 0;
-    const server = http.createServer((_req, res) => {
-      res.writeHead(200, { "content-length": SIZE });
-      const pump = (): void => {
-        while (sent < SIZE) {
-          sent += block.length;
-          if (!res.write(block)) return void res.once("drain", pump);
-        }
-        res.end();
-      };
-      pump();
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { server, url, sent } = await pumpingServer(SIZE, Buffer.alloc(64 * 1024, "p"));
     const client = new Client({ trustEnv: false, timeout: 10_000 });
     try {
-      const res = await client.stream("GET", `http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      const res = await client.stream("GET", url);
       const it = res[Symbol.asyncIterator]();
       let received = (await it.next()).value!.length;
       // Not reading now: only what the pool buffers (256 KiB) and the kernels' buffers may be sent.
       // Were the socket not paused, all 64 MiB would go into memory in a fraction of a second.
       const start = Date.now();
-      while (sent < SIZE && Date.now() - start < 2000) await new Promise((r) => setTimeout(r, 20));
-      expect(sent).toBeLessThan(SIZE / 2);
+      while (sent() < SIZE && Date.now() - start < 2000) await new Promise((r) => setTimeout(r, 20));
+      expect(sent()).toBeLessThan(SIZE / 2);
       for (let r = await it.next(); !r.done; r = await it.next()) received += r.value.length;
       expect(received).toBe(SIZE);
     } finally {
@@ -62,20 +70,7 @@ describe("streaming a large body", () => {
 
   it("streams 256 MiB without buffering it: memory stays far below the body size", async () => {
     const SIZE = 256 * MiB;
-    const block = Buffer.alloc(256 * 1024, "w");
-    const server = http.createServer((_req, res) => {
-      res.writeHead(200, { "content-length": SIZE });
-      let sent = 0;
-      const pump = (): void => {
-        while (sent < SIZE) {
-          sent += block.length;
-          if (!res.write(block)) return void res.once("drain", pump);
-        }
-        res.end();
-      };
-      pump();
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { server, url } = await pumpingServer(SIZE, Buffer.alloc(256 * 1024, "w"));
     try {
       await using client = new Client();
       // What is still held after a collection, not RSS: RSS also counts garbage not yet collected,
@@ -90,7 +85,7 @@ describe("streaming a large body", () => {
       let peak = before;
       let received = 0;
       let chunks = 0;
-      const res = await client.stream("GET", `http://127.0.0.1:${(server.address() as AddressInfo).port}/big`);
+      const res = await client.stream("GET", `${url}big`);
       for await (const chunk of res) {
         received += chunk.length;
         if (++chunks % 256 === 0) peak = Math.max(peak, retained());
