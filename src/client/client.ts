@@ -20,6 +20,7 @@ import type { Response } from "../transport/response.js";
 import { resolveTimeouts, type TimeoutInit } from "../transport/timeouts.js";
 import type { Transport } from "../transport/transport.js";
 import { acceptEncoding } from "../transport/content-decoding.js";
+import { knownEncoding } from "../transport/text-decoding.js";
 import { VERSION } from "../version.js";
 import { checkOptions } from "../transport/options.js";
 import { type Auth, applyAuth, urlAuth } from "./auth.js";
@@ -121,6 +122,13 @@ const REDIRECT_BODY_LIMIT = 64 * 1024;
 
 /** What the Client hands to the transport it makes: these go with no `transport` only. */
 const FOR_TRANSPORT = ["limits", ...CONNECTION_OPTIONS] as const;
+
+/** The options of `options` that belong to a transport (limits, verify, proxy...), those given. */
+export function transportOptionsOf(options: Pick<ClientOptions, (typeof FOR_TRANSPORT)[number]>): HTTPTransportOptions {
+  const picked: Record<string, unknown> = {};
+  for (const name of FOR_TRANSPORT) if (options[name] !== undefined) picked[name] = options[name];
+  return picked as HTTPTransportOptions;
+}
 const CLIENT_OPTIONS: ReadonlySet<string> = new Set(["baseURL", "headers", "params", "timeout", "followRedirects", "maxRedirects", "auth", "eventHooks", "transport", "mounts", "maxResponseSize", "defaultEncoding", "cookieJar", ...FOR_TRANSPORT]);
 export const REQUEST_OPTIONS: ReadonlySet<string> = new Set(["params", "headers", "content", "json", "form", "timeout", "signal", "followRedirects", "auth"]);
 const SEND_OPTIONS: ReadonlySet<string> = new Set(["stream", "followRedirects", "auth"]);
@@ -151,8 +159,7 @@ export class Client {
 
   constructor(options: ClientOptions = {}) {
     checkOptions("new Client()", options, CLIENT_OPTIONS);
-    const forTransport: Record<string, unknown> = {};
-    for (const name of FOR_TRANSPORT) if (options[name] !== undefined) forTransport[name] = options[name];
+    const forTransport = transportOptionsOf(options);
     const given = Object.keys(forTransport);
     if (options.transport !== undefined && given.length > 0) {
       const list = given.map((n) => `\`${n}\``).join(", ");
@@ -171,16 +178,12 @@ export class Client {
     if (this.cookieJar !== undefined && (typeof this.cookieJar.getCookieString !== "function" || typeof this.cookieJar.setCookie !== "function")) {
       throw new TypeError("new Client(): cookieJar needs getCookieString(url) and setCookie(cookie, url), as tough-cookie's CookieJar has");
     }
-    if (this.defaultEncoding !== undefined) {
-      try {
-        new TextDecoder(this.defaultEncoding);
-      } catch {
-        throw new RangeError(`new Client(): defaultEncoding ${JSON.stringify(this.defaultEncoding)} is not an encoding TextDecoder knows`);
-      }
+    if (this.defaultEncoding !== undefined && knownEncoding(this.defaultEncoding) === undefined) {
+      throw new RangeError(`new Client(): defaultEncoding ${JSON.stringify(this.defaultEncoding)} is not an encoding TextDecoder knows`);
     }
     this.auth = options.auth;
     this.hooks = { request: [...(options.eventHooks?.request ?? [])], response: [...(options.eventHooks?.response ?? [])] };
-    this.transport = options.transport ?? new HTTPTransport(forTransport as HTTPTransportOptions);
+    this.transport = options.transport ?? new HTTPTransport(forTransport);
     this.mounts = Object.entries(options.mounts ?? {})
       .map(([key, transport]) => ({ pattern: parseMount(key), transport }))
       .sort((a, b) => b.pattern.specificity - a.pattern.specificity);
@@ -432,7 +435,7 @@ export class Client {
    */
   observe(listener: PoolListener, types?: readonly PoolEventType[]): () => void {
     const stops: (() => void)[] = [];
-    for (const t of [this.transport, ...this.mounts.map((m) => m.transport)]) {
+    for (const t of this.transports()) {
       const observable = t as Partial<{ observe(l: PoolListener, types?: readonly PoolEventType[]): () => void }>;
       if (typeof observable.observe === "function") stops.push(observable.observe(listener, types));
     }
@@ -449,7 +452,12 @@ export class Client {
   /** Closes every transport: requests in flight finish first, then all connections close. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([this.transport, ...this.mounts.map((m) => m.transport)].map((t) => t.close()));
+    await Promise.all(this.transports().map((t) => t.close()));
+  }
+
+  /** The default transport and the mounted ones. */
+  private transports(): Transport[] {
+    return [this.transport, ...this.mounts.map((m) => m.transport)];
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -4,10 +4,10 @@
  * script that makes one request; wasteful in a loop, where a shared Client
  * reuses connections (examples/lessons/01-one-shot-vs-client.ts shows the difference).
  */
-import { CONNECTION_OPTIONS, HTTPTransport, type HTTPTransportOptions } from "../transport/http-transport.js";
+import { CONNECTION_OPTIONS, HTTPTransport } from "../transport/http-transport.js";
 import { checkOptions } from "../transport/options.js";
 import type { Response } from "../transport/response.js";
-import { type BodylessOptions, Client, type ClientOptions, REQUEST_OPTIONS, type RequestOptions } from "./client.js";
+import { type BodylessOptions, Client, type ClientOptions, REQUEST_OPTIONS, type RequestOptions, transportOptionsOf } from "./client.js";
 
 export type OneShotOptions = RequestOptions & Omit<ClientOptions, "followRedirects">;
 
@@ -18,14 +18,10 @@ export type OneShotOptions = RequestOptions & Omit<ClientOptions, "followRedirec
 export async function request(method: string, url: string | URL, options: OneShotOptions = {}): Promise<Response> {
   checkOptions("one-shot request options", options, ONE_SHOT_OPTIONS);
   const { params, headers, content, json, form, timeout, signal, followRedirects, auth, ...clientOptions } = options;
-  // The options for a transport of the call's own (limits, verify, proxy...) are taken out here:
-  // with a `transport` given, the Client is handed them too and refuses the mix, as it always does.
-  const forTransport: HTTPTransportOptions = {};
-  for (const name of ["limits", ...CONNECTION_OPTIONS] as const) {
-    if (clientOptions[name] === undefined) continue;
-    (forTransport as Record<string, unknown>)[name] = clientOptions[name];
-    if (clientOptions.transport === undefined) delete clientOptions[name];
-  }
+  // With no transport given, the call makes its own from limits, verify, proxy... and closes it.
+  // With one given, the Client is handed those options too and refuses the mix, as it always does.
+  const forTransport = transportOptionsOf(clientOptions);
+  if (clientOptions.transport === undefined) for (const name of Object.keys(forTransport)) delete (clientOptions as Record<string, unknown>)[name];
   const own = clientOptions.transport === undefined ? new HTTPTransport(forTransport) : undefined;
   const client = new Client({ ...clientOptions, transport: own ?? clientOptions.transport, timeout, auth });
   try {

@@ -75,7 +75,8 @@ interface EventFields extends Record<PoolEventType, object> {
 export type PoolEvent = { [K in PoolEventType]: { type: K } & EventFields[K] }[PoolEventType];
 export type PoolListener = (event: PoolEvent) => void;
 /** An event as the pool makes it, before the sink stamps its time. */
-type Unstamped = PoolEvent extends infer E ? (E extends PoolEvent ? Omit<E, "time"> : never) : never;
+type WithoutTime<E> = E extends unknown ? Omit<E, "time"> : never; // per member of the union
+type Unstamped = WithoutTime<PoolEvent>;
 
 type Channels = Record<PoolEventType, diagnostics.Channel>;
 let channels: Channels | undefined;

@@ -71,10 +71,13 @@ function zlibWrapped(first: Uint8Array): boolean {
   return first.length >= 2 && (first[0]! & 0x0f) === 8 && ((first[0]! << 8) | first[1]!) % 31 === 0;
 }
 
+/** More than `limit` bytes came out of undoing `coding` (zlib's own RangeError as `cause`, when it said so). */
+function tooLarge(coding: Coding, limit: number, cause?: unknown): ResponseTooLarge {
+  return new ResponseTooLarge(`the response body is larger than maxResponseSize once decoded (more than ${limit} bytes of ${coding})`, { phase: "read body", ...(cause === undefined ? {} : { cause }) });
+}
+
 function failure(coding: Coding, err: unknown, limit: number): Error {
-  if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
-    return new ResponseTooLarge(`the response body is larger than maxResponseSize once decoded (more than ${limit} bytes of ${coding})`, { phase: "read body", cause: err });
-  }
+  if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") return tooLarge(coding, limit, err);
   return new DecodingError(`the response body is not valid ${coding} data (${(err as Error).message})`, { cause: err });
 }
 
@@ -105,7 +108,7 @@ export function decodeWhole(raw: Uint8Array, codings: readonly Coding[], limit: 
     } catch (err) {
       throw failure(coding, err, limit);
     }
-    if (body.length > limit) throw failure(coding, Object.assign(new RangeError("over the limit"), { code: "ERR_BUFFER_TOO_LARGE" }), limit);
+    if (body.length > limit) throw tooLarge(coding, limit);
   }
   return body;
 }
@@ -127,7 +130,7 @@ export async function* decodeStream(raw: AsyncIterable<Uint8Array>, codings: rea
   let size = 0;
   for await (const chunk of out) {
     size += chunk.length;
-    if (size > limit) throw failure(codings[0]!, Object.assign(new RangeError("over the limit"), { code: "ERR_BUFFER_TOO_LARGE" }), limit);
+    if (size > limit) throw tooLarge(codings[0]!, limit);
     yield chunk;
   }
 }

@@ -168,7 +168,7 @@ export function toPoolRequest(request: Request, origin: Origin = originOf(reques
   const head = serializeRequestHead({ method, target, host: url.host, headers: p ? p.own : headers, framing, prepared: p?.text, proxyLines });
   const wireBody = body.kind === "none" ? null : body.kind === "bytes" ? body.bytes : body.stream;
   const { timeout, signal, upgrade } = request.extensions;
-  const expect = wireBody === null ? undefined : headers.get("expect");
-  const outgoing = { method, head, framing, body: wireBody, expectContinue: expect !== undefined && expect !== null && hasToken(expect, "100-continue"), upgrade: upgrade === true };
+  const expect = wireBody === null ? null : headers.get("expect");
+  const outgoing = { method, head, framing, body: wireBody, expectContinue: expect !== null && hasToken(expect, "100-continue"), upgrade: upgrade === true };
   return { origin, request: outgoing, timeouts: resolveTimeouts(timeout), signal, replayable: request.replayable };
 }

@@ -20,7 +20,7 @@ const BOMS: [bytes: number[], encoding: string][] = [
 ];
 
 /** The label TextDecoder knows it by, or undefined for a label it does not know. */
-function known(label: string): string | undefined {
+export function knownEncoding(label: string): string | undefined {
   try {
     return new TextDecoder(label).encoding;
   } catch {
@@ -37,7 +37,7 @@ export class TextDecoding {
 
   /** `label`: the encoding to use; an unknown one falls back to UTF-8, as browsers and httpx do. */
   constructor(label: string) {
-    this.encoding = known(label) ?? "utf-8";
+    this.encoding = knownEncoding(label) ?? "utf-8";
   }
 
   decode(chunk: Uint8Array): string {
