@@ -16,13 +16,19 @@ export class Headers implements Iterable<[string, string]> {
   private values: string[];
   /** Bumped by every change, so a serialized form can tell it is still current. */
   private changes = 0;
+  /**
+   * The three arrays may be another Headers' too (copy on write): a copy (one per request, of the
+   * Client's defaults) shares them until either side changes, and the one that changes copies
+   * first. A request whose headers are only read costs no arrays (bench:scale, queued requests).
+   */
+  private shared = false;
 
   constructor(init?: HeadersInit) {
-    // A copy (one per request: the Client's defaults) takes its arrays without making empty ones first.
     const copy = init instanceof Headers;
-    this.names = copy ? init.names.slice() : [];
-    this.keys = copy ? init.keys.slice() : [];
-    this.values = copy ? init.values.slice() : [];
+    this.names = copy ? init.names : [];
+    this.keys = copy ? init.keys : [];
+    this.values = copy ? init.values : [];
+    if (copy) this.shared = init.shared = true;
     if (init === undefined || copy) return;
     if (Symbol.iterator in init) {
       for (const [name, value] of init as Iterable<readonly [string, string | number]>) this.append(name, value);
@@ -96,6 +102,7 @@ export class Headers implements Iterable<[string, string]> {
   }
 
   append(name: string, value: string | number): this {
+    if (this.shared) this.unshare();
     this.changes++;
     this.names.push(name);
     this.keys.push(name.toLowerCase());
@@ -105,10 +112,11 @@ export class Headers implements Iterable<[string, string]> {
 
   /** Replaces every value of `name` with one value, keeping the position of the first. */
   set(name: string, value: string | number): this {
-    this.changes++;
+    if (this.shared) this.unshare();
     const key = name.toLowerCase();
     const first = this.keys.indexOf(key);
     if (first === -1) return this.append(name, value);
+    this.changes++;
     this.names[first] = name;
     this.values[first] = String(value);
     this.removeFrom(key, first + 1);
@@ -116,9 +124,18 @@ export class Headers implements Iterable<[string, string]> {
   }
 
   delete(name: string): this {
+    if (this.shared) this.unshare();
     this.changes++;
     this.removeFrom(name.toLowerCase(), 0);
     return this;
+  }
+
+  /** Makes the arrays this Headers' own before it changes them (see `shared`). */
+  private unshare(): void {
+    this.names = this.names.slice();
+    this.keys = this.keys.slice();
+    this.values = this.values.slice();
+    this.shared = false;
   }
 
   private removeFrom(key: string, start: number): void {

@@ -8,8 +8,8 @@
 import { LinkedQueue, type QueueNode } from "./linked-queue.js";
 
 export interface Waiting {
-  /** Clock ms when the pool timeout runs out. */
-  readonly deadline: number;
+  /** Clock ms when the pool timeout runs out: set before the item is added. */
+  readonly deadline: number | undefined;
 }
 
 export class WaitDeadlines<T extends Waiting> {
@@ -32,13 +32,13 @@ export class WaitDeadlines<T extends Waiting> {
   expire(now: number, due: (item: T) => void): number {
     let next = Infinity;
     for (const [timeout, fifo] of this.byTimeout) {
-      for (let head = fifo.first(); head !== undefined && head.deadline <= now; head = fifo.first()) {
+      for (let head = fifo.first(); head !== undefined && head.deadline! <= now; head = fifo.first()) {
         fifo.shift();
         due(head);
       }
       const head = fifo.first();
       if (head === undefined) this.byTimeout.delete(timeout);
-      else next = Math.min(next, head.deadline);
+      else next = Math.min(next, head.deadline!);
     }
     return next;
   }

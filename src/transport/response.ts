@@ -345,3 +345,20 @@ export class Response implements AsyncIterable<Uint8Array> {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * Reads `response`'s body into memory (at most `maxSize` bytes), so its connection is back in
+ * the pool when this settles. A small body has usually arrived with the head, and then no
+ * promise is made. On a failure the response is closed and `namer` sees the error first.
+ */
+export function readWhole(response: Response, maxSize: number, namer?: { annotate(error: unknown): void }): Response | Promise<Response> {
+  if (response.readArrived(maxSize)) return response;
+  return response.read(maxSize).then(
+    () => response,
+    async (err: unknown) => {
+      await response.close();
+      namer?.annotate(err);
+      throw err;
+    },
+  );
+}

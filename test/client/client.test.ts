@@ -107,6 +107,18 @@ describe("requests", () => {
     expect(e.headers["content-length"]).toBe("0");
   });
 
+  it("a json body keeps the pre-serialized defaults, with its Content-Type once", () => {
+    const c = client({ baseURL: "http://127.0.0.1:1", headers: { "X-Team": "wire" } });
+    const r = c.buildRequest("POST", "/x", { json: { a: 1 } });
+    // Adding the Content-Type is one change to the copied defaults: the prepared json text still applies.
+    expect(r.headers.get("content-type")).toBe("application/json");
+    expect(r.prepared?.revision).toBe(r.headers.revision);
+    expect(r.prepared?.text.text).toBe("User-Agent: wirepool/" + wirepool.VERSION + "\r\nAccept: */*\r\nAccept-Encoding: " + r.headers.get("accept-encoding") + "\r\nX-Team: wire\r\nContent-Type: application/json\r\n");
+    // A request given its own Content-Type is serialized whole.
+    const own = c.buildRequest("POST", "/x", { json: 1, headers: { "content-type": "application/vnd.x+json" } });
+    expect(own.headers.getAll("content-type")).toEqual(["application/vnd.x+json"]);
+  });
+
   it("delete, head and options", async () => {
     const s = await serve(echo());
     const c = client();

@@ -12,6 +12,27 @@ describe("Headers", () => {
     expect(h.get("missing")).toBeNull();
   });
 
+  it("a copy shares nothing observable: each side's changes stay its own", () => {
+    const base = new Headers([["Accept", "*/*"], ["X-A", "1"]]);
+    const a = new Headers(base);
+    const b = new Headers(base);
+    a.set("x-a", "2");
+    b.append("X-B", "3");
+    base.delete("accept");
+    expect([...a]).toEqual([["Accept", "*/*"], ["x-a", "2"]]);
+    expect([...b]).toEqual([["Accept", "*/*"], ["X-A", "1"], ["X-B", "3"]]);
+    expect([...base]).toEqual([["X-A", "1"]]);
+    const c = new Headers(a);
+    a.delete("x-a");
+    expect([...c]).toEqual([["Accept", "*/*"], ["x-a", "2"]]);
+    expect(c.revision).toBe(0);
+    // Each change counts once, however it is made.
+    c.set("New", "1");
+    c.set("new", "2");
+    c.delete("new");
+    expect(c.revision).toBe(3);
+  });
+
   it("never joins Set-Cookie", () => {
     const h = Headers.fromRaw(["Set-Cookie", "a=1; Path=/", "Set-Cookie", "b=2, expires=Thu, 01 Jan 2026"]);
     expect(h.getSetCookie()).toEqual(["a=1; Path=/", "b=2, expires=Thu, 01 Jan 2026"]);
