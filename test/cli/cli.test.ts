@@ -8,14 +8,13 @@ import { execFile, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import https from "node:https";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { testCerts } from "../support/certs.js";
 import { useCleanup } from "../support/cleanup.js";
-import { httpServer } from "../support/servers.js";
+import { closeServer, httpServer, listenOn, portOf } from "../support/servers.js";
 
 const { defer, serve } = useCleanup();
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -162,13 +161,13 @@ describe("wirepool (the command)", () => {
   it("--insecure and --unix-socket reach what they say", async () => {
     const certs = testCerts();
     const tlsServer = https.createServer(certs.selfSigned, (_req, res) => res.end("secure"));
-    await new Promise<void>((r) => tlsServer.listen(0, "127.0.0.1", r));
-    defer(() => new Promise<void>((r) => (tlsServer.closeAllConnections(), tlsServer.close(() => r()))));
+    await listenOn(tlsServer);
+    defer(() => closeServer(tlsServer));
     const sock = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "wirepool-cli-")), "s.sock");
     const unix = http.createServer((req, res) => res.end(`unix ${req.headers.host}`));
     await new Promise<void>((r) => unix.listen(sock, r));
-    defer(() => new Promise<void>((r) => unix.close(() => r())));
-    const url = `https://localhost:${(tlsServer.address() as AddressInfo).port}/`;
+    defer(() => closeServer(unix));
+    const url = `https://localhost:${portOf(tlsServer)}/`;
     const [strict, insecure, viaSocket] = await Promise.all([wirepool(url), wirepool("-k", url), wirepool("--unix-socket", sock, "http://docker/info")]);
     expect(strict.code).toBe(1);
     expect(strict.stderr).toMatch(/self-signed/);

@@ -1,9 +1,9 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { describe, expect, it } from "vitest";
 import { Client } from "../../src/index.js";
+import { listenOn, portOf } from "../support/servers.js";
 
 const MiB = 1024 * 1024;
 
@@ -36,8 +36,8 @@ async function pumpingServer(size: number, block: Buffer): Promise<{ server: htt
     };
     pump();
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, sent: () => sent };
+  await listenOn(server);
+  return { server, url: `http://127.0.0.1:${portOf(server)}/`, sent: () => sent };
 }
 
 /** The garbage collector, made callable for this test without --expose-gc on the command line. */
@@ -106,10 +106,10 @@ describe("read buffers", () => {
     const body = crypto.randomBytes(3 * MiB);
     // Pieces of every size around the copy threshold, sometimes several per packet.
     const server = http.createServer((_req, res) => void writeInPieces(res, body, [1, 700, 16 * 1024 - 1, 16 * 1024, 40_000, 65_536, 100_000], 3));
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    await listenOn(server);
     try {
       await using client = new Client();
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const url = `http://127.0.0.1:${portOf(server)}/`;
       const kept: Uint8Array[] = [];
       for await (const chunk of await client.stream("GET", url)) kept.push(chunk);
       expect(Buffer.concat(kept).equals(body)).toBe(true);
@@ -127,9 +127,9 @@ describe("read buffers shared between connections", () => {
     const crypto = await import("node:crypto");
     const bodies = [crypto.randomBytes(2 * MiB), crypto.randomBytes(2 * MiB), crypto.randomBytes(2 * MiB)];
     const server = http.createServer((req, res) => void writeInPieces(res, bodies[Number(req.url!.slice(1))]!, [3000, 70_000, 16 * 1024, 500, 40_000], 2));
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    await listenOn(server);
     try {
-      await using client = new Client({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+      await using client = new Client({ baseURL: `http://127.0.0.1:${portOf(server)}` });
       // Three connections reading at once, twice over: large buffers go back to the shared spares
       // when a connection goes idle and are handed to another; nothing kept may be overwritten.
       for (let round = 0; round < 2; round++) {

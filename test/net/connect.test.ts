@@ -1,13 +1,13 @@
 /** How a connection is reached: a Unix socket (nginx listening on a socket file), a local address, an IP family, IPv6 literals. */
 import fs from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Client, ConnectError } from "../../src/index.js";
 import { useCleanup } from "../support/cleanup.js";
 import { nginxBinary, startNginx } from "../support/nginx.js";
+import { closeServer, listenOn, portOf } from "../support/servers.js";
 
 const { defer } = useCleanup();
 
@@ -24,9 +24,9 @@ async function server(host: string): Promise<{ port: number; seen: { remote: str
     seen.push({ remote: req.socket.remoteAddress!, host: req.headers.host! });
     res.end("ok");
   });
-  await new Promise<void>((r) => s.listen(0, host, r));
-  defer(() => new Promise<void>((r) => (s.closeAllConnections(), s.close(() => r()))));
-  return { port: (s.address() as AddressInfo).port, seen };
+  await listenOn(s, host);
+  defer(() => closeServer(s));
+  return { port: portOf(s), seen };
 }
 
 describe.skipIf(nginxBinary() === undefined)("Unix sockets", () => {

@@ -6,14 +6,13 @@
  * TLS, and the two wrong-port mistakes.
  */
 import https from "node:https";
-import type { AddressInfo } from "node:net";
 import tls from "node:tls";
 import { describe, expect, it } from "vitest";
 import { Client, ConnectError, ConnectTimeout, get, HTTPTransport, RemoteProtocolError } from "../../src/index.js";
 import { testCerts } from "../support/certs.js";
 import { useCleanup } from "../support/cleanup.js";
 import { nginxBinary, startNginx } from "../support/nginx.js";
-import { httpServer } from "../support/servers.js";
+import { closeServer, httpServer, listenOn, portOf } from "../support/servers.js";
 
 const { defer, serve } = useCleanup();
 const certs = testCerts();
@@ -37,9 +36,8 @@ async function httpsServer(pair: { cert: string; key: string }, options: tls.Tls
     seen.push({ servername: (s as tls.TLSSocket & { servername: string | false }).servername, alpn: s.alpnProtocol ?? false, reused: s.isSessionReused(), peer: Array.isArray(cn) ? cn.join(",") : cn });
   });
   server.on("tlsClientError", () => {});
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  defer(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOn(server);
+  defer(() => closeServer(server));
   return { url: (host = "localhost") => `https://${host}:${port}/`, seen, port };
 }
 
@@ -91,9 +89,9 @@ describe("HTTPS: verification and its failures", () => {
     expect(await (await c.get(s.url("127.0.0.1"))).text()).toBe("ok");
     expect(s.seen[0]!.servername).toBe(false);
     const v6 = https.createServer(certs.valid, (_req, res) => res.end("six"));
-    await new Promise<void>((r) => v6.listen(0, "::1", r));
-    defer(() => new Promise<void>((r) => (v6.closeAllConnections(), v6.close(() => r()))));
-    const res = await c.get(`https://[::1]:${(v6.address() as AddressInfo).port}/`);
+    await listenOn(v6, "::1");
+    defer(() => closeServer(v6));
+    const res = await c.get(`https://[::1]:${portOf(v6)}/`);
     expect(await res.text()).toBe("six");
   });
 

@@ -7,13 +7,12 @@
  */
 import type http from "node:http";
 import https from "node:https";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, ConnectError, HTTPTransport, type PoolEvent, ProxyError } from "../../src/index.js";
 import { testCerts } from "../support/certs.js";
 import { useCleanup } from "../support/cleanup.js";
 import { hasMicrosocks, hasSquid, type RunningProxy, type Squid, startMicrosocks, startSquid } from "../support/proxies.js";
-import { httpServer, rawServer, type TestServer } from "../support/servers.js";
+import { closeServer, httpServer, listenOn, portOf, rawServer, type TestServer } from "../support/servers.js";
 
 const { defer, serve } = useCleanup();
 const certs = testCerts();
@@ -48,9 +47,8 @@ async function tlsTarget(): Promise<{ url: (path?: string) => string; received: 
     res.end(`secure ${req.url}`);
   });
   server.on("secureConnection", (s) => sni.push((s as unknown as { servername: string | false }).servername));
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  defer(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOn(server);
+  defer(() => closeServer(server));
   return { url: (path = "/") => `https://localhost:${port}${path}`, received, sni };
 }
 

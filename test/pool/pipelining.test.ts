@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AbortError } from "../../src/errors.js";
 import { Client, HTTPTransport } from "../../src/index.js";
 import { useCleanup } from "../support/cleanup.js";
-import { httpServer, rawServer, sleep } from "../support/servers.js";
+import { httpServer, onRequests, rawServer, sleep } from "../support/servers.js";
 
 const { defer, serve } = useCleanup();
 
@@ -17,16 +17,10 @@ function batchingServer(batch: number, extra: (i: number) => string = () => "") 
   const perConnection: number[] = [];
   const server = rawServer((socket, index) => {
     perConnection[index] = 0;
-    let buffered = "";
     let pending: string[] = [];
-    socket.setEncoding("latin1");
-    socket.on("data", (d: string) => {
-      buffered += d;
-      for (let end = buffered.indexOf("\r\n\r\n"); end !== -1; end = buffered.indexOf("\r\n\r\n")) {
-        pending.push(buffered.slice(0, end).split(" ")[1]!);
-        buffered = buffered.slice(end + 4);
-        perConnection[index]!++;
-      }
+    onRequests(socket, (head) => {
+      pending.push(head.split(" ")[1]!);
+      perConnection[index]!++;
       // Only the first connection holds its answers back; later ones (retries) answer at once.
       if (pending.length >= (index === 0 ? batch : 1)) {
         socket.write(pending.map((path, i) => `HTTP/1.1 200 OK\r\nContent-Length: ${path.length}\r\n${index === 0 ? extra(i) : ""}\r\n${path}`).join(""));

@@ -3,16 +3,16 @@ import http from "node:http";
 import https from "node:https";
 import os from "node:os";
 import path from "node:path";
-import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { ConnectError } from "../../src/errors.js";
 import { ConnectionPool } from "../../src/pool/pool.js";
 import { useCleanup } from "../support/cleanup.js";
 import { wire } from "../support/wire.js";
+import { closeServer, listenOn, portOf } from "../support/servers.js";
+import { testCerts } from "../support/certs.js";
 
-const tlsDir = new URL("../support/tls/", import.meta.url);
-const cert = fs.readFileSync(new URL("cert.pem", tlsDir));
-const key = fs.readFileSync(new URL("key.pem", tlsDir));
+// A self-signed certificate for localhost, 127.0.0.1 and ::1, made for this run (support/certs.ts).
+const { cert, key } = testCerts().selfSigned;
 
 const { defer } = useCleanup();
 
@@ -30,9 +30,8 @@ describe("TLS", () => {
       connections++;
       servername = (s as unknown as { servername?: string }).servername;
     });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    defer(() => new Promise<void>((r) => server.close(() => r())));
-    const port = (server.address() as AddressInfo).port;
+    const port = await listenOn(server);
+    defer(() => closeServer(server));
     const p = new ConnectionPool({ tls: { ca: cert } });
     defer(() => p.close());
     expect(await get(p, `https://localhost:${port}/a`)).toBe("secure /a");
@@ -44,15 +43,14 @@ describe("TLS", () => {
 
   it("rejects an untrusted certificate with ConnectError, keeping the cause", async () => {
     const server = https.createServer({ cert, key }, (_req, res) => res.end("x"));
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    defer(() => new Promise<void>((r) => server.close(() => r())));
-    const port = (server.address() as AddressInfo).port;
+    const port = await listenOn(server);
+    defer(() => closeServer(server));
     const p = new ConnectionPool();
     defer(() => p.close());
     const err = await get(p, `https://localhost:${port}/`).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectError);
-    expect((err as Error).cause).toBeDefined();
-    expect((err as Error).message).toMatch(/connect/);
+    expect(((err as Error).cause as { code?: string }).code).toBe("DEPTH_ZERO_SELF_SIGNED_CERT");
+    expect((err as Error).message).toMatch(/self-signed/);
     expect(p.stats().connections).toBe(0);
   });
 });
@@ -63,7 +61,7 @@ describe("Unix sockets and refused connections", () => {
     const sock = path.join(dir, "s.sock");
     const server = http.createServer((req, res) => res.end(`unix ${req.headers.host}`));
     await new Promise<void>((r) => server.listen(sock, r));
-    defer(() => new Promise<void>((r) => server.close(() => r())));
+    defer(() => closeServer(server));
     const p = new ConnectionPool({ socketPath: sock });
     defer(() => p.close());
     expect(await get(p, "http://api.local/x")).toBe("unix api.local");
@@ -71,9 +69,8 @@ describe("Unix sockets and refused connections", () => {
 
   it("ECONNREFUSED is a ConnectError with the system error as cause", async () => {
     const server = http.createServer();
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const port = (server.address() as AddressInfo).port;
-    await new Promise<void>((r) => server.close(() => r()));
+    const port = await listenOn(server);
+    await closeServer(server);
     const p = new ConnectionPool();
     defer(() => p.close());
     const err = await get(p, `http://127.0.0.1:${port}/`).catch((e: unknown) => e);

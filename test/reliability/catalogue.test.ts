@@ -6,7 +6,7 @@
 import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { Client, HTTPError, HTTPTransport } from "../../src/index.js";
-import { rawServer, sleep } from "../support/servers.js";
+import { onRequests, rawServer, sleep } from "../support/servers.js";
 import { type Case, catalogue, type Step } from "./catalogue.js";
 
 const FINE = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nfine";
@@ -43,27 +43,7 @@ async function serverFor(c: Case, oneByte: boolean) {
   const server = await rawServer((socket, index) => {
     const scripted = index === 0;
     if (scripted && c.atAccept) return run(socket);
-    let buffered = Buffer.alloc(0);
-    let skip = 0;
-    let requests = 0;
-    socket.on("data", (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      for (;;) {
-        if (skip > 0) {
-          const n = Math.min(skip, buffered.length);
-          skip -= n;
-          buffered = buffered.subarray(n);
-          if (skip > 0) return;
-        }
-        const end = buffered.indexOf("\r\n\r\n");
-        if (end === -1) return;
-        const head = buffered.subarray(0, end).toString("latin1");
-        buffered = buffered.subarray(end + 4);
-        skip = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
-        if (scripted && requests++ === 0) run(socket);
-        else socket.write(FINE);
-      }
-    });
+    onRequests(socket, (_head, n) => (scripted && n === 0 ? run(socket) : socket.write(FINE)));
   });
   return Object.assign(server, { played });
 }
