@@ -13,12 +13,30 @@ import { isFieldValue, isRequestTarget, isToken } from "./tokens.js";
 
 /** Header lines validated once and reused verbatim, e.g. a client's User-Agent and Accept. */
 export class PreparedHeaders {
+  /** The last host tailFor() was asked for, and its tail. */
+  private tailHost: string | undefined;
+  private tail = "";
+
   private constructor(
     /** Rendered `Name: value\r\n` lines. */
     readonly text: string,
     /** Lower-case names present, so callers can tell when a request overrides one. */
     readonly names: ReadonlySet<string>,
   ) {}
+
+  /**
+   * Everything of a bodiless request's head after its target, for `host` (validated by the
+   * caller): the version, the Host line, these lines and the blank line, as one string made once
+   * per host in a row. Such a head is then two pieces, not six: 128 bytes less for each request
+   * waiting in a queue (bench:scale, heap per waiting request).
+   */
+  tailFor(host: string): string {
+    if (host !== this.tailHost) {
+      this.tail = ` HTTP/1.1\r\nHost: ${host}\r\n${this.text}\r\n`;
+      this.tailHost = host;
+    }
+    return this.tail;
+  }
 
   static from(headers: Iterable<readonly [string, string]>): PreparedHeaders {
     let text = "";
@@ -77,6 +95,9 @@ export function serializeRequestHead(head: RequestHead): string {
     throw new LocalProtocolError(`invalid Host: ${JSON.stringify(host)}`);
   }
 
+  if (head.prepared !== undefined && head.framing.kind === "none" && head.proxyLines === undefined && (headers === undefined || headers.size === 0)) {
+    return `${method} ${target}${head.prepared.tailFor(host)}`;
+  }
   let out = `${method} ${target} HTTP/1.1\r\nHost: ${host}\r\n`;
   if (head.proxyLines !== undefined) out += head.proxyLines;
   for (let i = 0; headers !== undefined && i < headers.size; i++) {

@@ -156,7 +156,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     return new Promise((resolve, reject) => {
       const job = new Job(this, spec, caller, resolve, reject);
       if (this.events.wants("request:queued")) {
-        const { method, head } = spec.request;
+        const { method, head } = spec;
         const target = head.slice(method.length + 1, head.indexOf(" HTTP/1.1\r\n"));
         this.events.emit({ type: "request:queued", origin: spec.origin.key, request: job.id, method, target });
       }
@@ -314,7 +314,8 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
 
   /** Sends the job's request on `conn`, which is connected and spoken for. */
   private begin(job: Job, conn: PooledConnection): void {
-    const { signal, origin, request, timeouts } = job.spec;
+    const { signal, origin, timeouts } = job.spec;
+    const request = job.spec;
     if (signal?.aborted) {
       // Aborted in the instant between getting the connection and using it: give it back unused.
       this.settle(job, abortError(signal, origin, "pool wait"));
@@ -348,7 +349,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
   private pipelineWaiters(conn: PooledConnection): void {
     const entry = this.origins.get(conn.origin.key);
     if (entry === undefined) return;
-    for (let job = entry.waiterFor(conn); job !== undefined && conn.canTake(job.spec.request); job = entry.waiterFor(conn)) {
+    for (let job = entry.waiterFor(conn); job !== undefined && conn.canTake(job.spec); job = entry.waiterFor(conn)) {
       this.take(entry, job);
       this.handOver(job, conn);
     }
@@ -381,7 +382,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
 
   /** The exchange failed before the response head: retry once if that is safe, else report. */
   exchangeFailed(job: Job, error: Error, f: Failure): void {
-    const { method } = job.spec.request;
+    const { method } = job.spec;
     if (error instanceof TransportError) error.withContext({ connectionReused: f.reused });
     if (f.reused && f.beforeResponse && f.dropped) {
       const retryable = job.spec.replayable && IDEMPOTENT.has(method);
@@ -502,7 +503,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     const notBefore = job.retry?.notBefore ?? -Infinity;
     let best: PooledConnection | undefined;
     for (const conn of entry.connections) {
-      if (conn.state !== "active" || conn.createdAt < notBefore || !conn.canTake(job.spec.request)) continue;
+      if (conn.state !== "active" || conn.createdAt < notBefore || !conn.canTake(job.spec)) continue;
       if (best === undefined || conn.inFlight < best.inFlight) best = conn;
     }
     return best;

@@ -14,10 +14,12 @@ export interface Timeouts {
   readonly pool: number | null;
 }
 
-/** One request handed to the pool: where it goes, what is sent, and how long it may take. */
-export interface PoolRequest {
+/**
+ * One request handed to the pool: what is sent (it is the OutgoingRequest the connection
+ * writes: one object, not two, per request), where it goes, and how long it may take.
+ */
+export interface PoolRequest extends OutgoingRequest {
   readonly origin: Origin;
-  readonly request: OutgoingRequest;
   readonly timeouts: Timeouts;
   readonly signal?: AbortSignal | undefined;
   /** The body can be sent again: a condition of the one safe retry. */

@@ -189,6 +189,6 @@ export function toPoolRequest(request: Request, origin: Origin = originOf(reques
   const wireBody = body.kind === "none" ? null : body.kind === "bytes" ? body.bytes : body.stream;
   const { timeout, signal, upgrade } = request.extensions;
   const expect = wireBody === null ? null : headers.get("expect");
-  const outgoing = { method, head, framing, body: wireBody, expectContinue: expect !== null && hasToken(expect, "100-continue"), upgrade: upgrade === true };
-  return { origin, request: outgoing, timeouts: resolveTimeouts(timeout), signal, replayable: request.replayable };
+  const expectContinue = expect !== null && hasToken(expect, "100-continue");
+  return { method, head, framing, body: wireBody, expectContinue, upgrade: upgrade === true, origin, timeouts: resolveTimeouts(timeout), signal, replayable: request.replayable };
 }

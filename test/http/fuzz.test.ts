@@ -18,6 +18,8 @@ import { parse } from "../support/parse.js";
 const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const runs = Number(process.env.FUZZ_RUNS ?? 2000);
 console.log(`fuzz: seed ${seed}, ${runs} runs per property (FUZZ_SEED=${seed} to replay)`);
+/** The test timeout grows with the runs (2,000 take about 3 s here): a long run is not cut off at the default 30 s. */
+const timeout = Math.max(30_000, runs * 20);
 
 // fast-check's default size keeps every generated length near 10 whatever maxLength says: bodies of
 // at most ~10 bytes, one-digit chunk sizes, heads that never cross the glue's 512-byte window. Every
@@ -131,7 +133,7 @@ describe("fuzz: valid responses", () => {
     expect(seen.multiChunk).toBeGreaterThan(runs * 0.06); // about 13% expected: chunked, with a body, longer than one chunk
     expect(seen.longHead).toBeGreaterThan(runs * 0.15);
     expect(seen.bigBody).toBeGreaterThan(runs * 0.15);
-  });
+  }, timeout);
 });
 
 /** An independent framing oracle: the body the bytes frame, given what the parser said about the head. */
@@ -208,5 +210,5 @@ describe("fuzz: mutated responses", () => {
     // and ones it refuses. A generator whose mutations all break the head, or none, fails here.
     expect(parsed).toBeGreaterThan(runs * 2 * 0.05);
     expect(errors).toBeGreaterThan(runs * 2 * 0.2);
-  });
+  }, timeout);
 });

@@ -49,6 +49,19 @@ describe("serializeRequestHead", () => {
     expect(prepared.names.has("user-agent")).toBe(true);
     expect(() => PreparedHeaders.from([["X-Bad", "a\r\nb"]])).toThrow(LocalProtocolError);
   });
+
+  it("the same head, whichever way it is built, for any host in any order", () => {
+    const prepared = PreparedHeaders.from([["Accept", "*/*"]]);
+    const build = (host: string, method: string, extra?: Headers, proxyLines?: string) =>
+      serializeRequestHead({ method, target: "/p?q=1", host, headers: extra, framing: method === "POST" ? { kind: "length", length: 2 } : { kind: "none" }, prepared, proxyLines });
+    for (const host of ["a.example", "b.example:8080", "a.example", "[::1]:3000"]) {
+      expect(build(host, "GET")).toBe(`GET /p?q=1 HTTP/1.1\r\nHost: ${host}\r\nAccept: */*\r\n\r\n`);
+      expect(build(host, "POST")).toBe(`POST /p?q=1 HTTP/1.1\r\nHost: ${host}\r\nAccept: */*\r\nContent-Length: 2\r\n\r\n`);
+      expect(build(host, "GET", new Headers([["X-Own", "1"]]))).toBe(`GET /p?q=1 HTTP/1.1\r\nHost: ${host}\r\nX-Own: 1\r\nAccept: */*\r\n\r\n`);
+      expect(build(host, "GET", undefined, "Proxy-Authorization: Basic eA==\r\n")).toBe(`GET /p?q=1 HTTP/1.1\r\nHost: ${host}\r\nProxy-Authorization: Basic eA==\r\nAccept: */*\r\n\r\n`);
+    }
+    expect(() => build("bad host", "GET")).toThrow(LocalProtocolError);
+  });
 });
 
 describe("body framing", () => {

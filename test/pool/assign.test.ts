@@ -243,7 +243,7 @@ describe("scale", () => {
     // The rest are served first in, first out, skipping the aborted ones.
     const order: number[] = [];
     for (let k = 0; k < 10; k++) {
-      order.push(sent.findIndex((s) => s.spec.request === conn.current!.request));
+      order.push(sent.findIndex((s) => s.spec === conn.current!.request));
       conn.serve();
     }
     // Aborted: every multiple of 3 but 0 (99,999 is one).

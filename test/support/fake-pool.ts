@@ -213,7 +213,10 @@ export function fakePool(options: Omit<PoolOptions, "connect" | "clock" | "onEve
     const head = `${method} ${url} HTTP/1.1\r\n\r\n`;
     const spec: PoolRequest = {
       origin: originOf(new URL(url)),
-      request: { method, head, framing: { kind: "none" }, body: null },
+      method,
+      head,
+      framing: { kind: "none" },
+      body: null,
       timeouts: { ...TIMEOUTS, ...o.timeouts },
       signal: o.signal,
       replayable: o.replayable ?? true,
@@ -230,7 +233,7 @@ export function fakePool(options: Omit<PoolOptions, "connect" | "clock" | "onEve
     );
     return { spec, result, state: () => state };
   };
-  const connectionOf = (sent: Sent) => opened.find((c) => c.current?.request === sent.spec.request);
+  const connectionOf = (sent: Sent) => opened.find((c) => c.current?.request === sent.spec);
   const usedIdle = (...urls: string[]) => {
     const before = opened.length;
     for (const url of urls) send(url);
