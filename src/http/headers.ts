@@ -71,6 +71,32 @@ export class Headers implements Iterable<[string, string]> {
     return this.names[i]!;
   }
 
+  /** The i-th field's name in lower case. */
+  keyAt(i: number): string {
+    return this.keys[i]!;
+  }
+
+  /**
+   * Every field named in `other` replaced by other's fields of that name (all of them, in their
+   * order, at the end), as httpx's `Headers.update()`: how a request's headers merge over a
+   * client's defaults.
+   */
+  update(other: Headers): this {
+    if (other.size === 0) return this;
+    if (this.shared) this.unshare();
+    this.changes++;
+    for (let i = 0; i < other.keys.length; i++) {
+      const key = other.keys[i]!;
+      if (other.keys.indexOf(key) === i) this.removeFrom(key, 0);
+    }
+    for (let i = 0; i < other.keys.length; i++) {
+      this.names.push(other.names[i]!);
+      this.keys.push(other.keys[i]!);
+      this.values.push(other.values[i]!);
+    }
+    return this;
+  }
+
   valueAt(i: number): string {
     return this.values[i]!;
   }

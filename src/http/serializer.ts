@@ -17,12 +17,34 @@ export class PreparedHeaders {
   private tailHost: string | undefined;
   private tail = "";
 
+  /** The same lines less some names (see without()), made once per set of names. */
+  private less: Map<string, PreparedHeaders> | undefined;
+
   private constructor(
     /** Rendered `Name: value\r\n` lines. */
     readonly text: string,
     /** Lower-case names present, so callers can tell when a request overrides one. */
     readonly names: ReadonlySet<string>,
+    /** Each line with its lower-case name, in order. */
+    private readonly lines: readonly (readonly [key: string, line: string])[],
   ) {}
+
+  /**
+   * These lines without those of the lower-case names in `keys`: what is left of the defaults
+   * when a request gives its own value for some of them. Made once per set of names (a few
+   * sets at most are kept), so a request overriding a default still sends the rest pre-serialized.
+   */
+  without(keys: readonly string[]): PreparedHeaders {
+    const id = keys.join("\n");
+    let out = this.less?.get(id);
+    if (out === undefined) {
+      const kept = this.lines.filter(([key]) => !keys.includes(key));
+      out = new PreparedHeaders(kept.map(([, line]) => line).join(""), new Set(kept.map(([key]) => key)), kept);
+      if (this.less === undefined || this.less.size >= 16) this.less = new Map();
+      this.less.set(id, out);
+    }
+    return out;
+  }
 
   /**
    * Everything of a bodiless request's head after its target, for `host` (validated by the
@@ -39,13 +61,9 @@ export class PreparedHeaders {
   }
 
   static from(headers: Iterable<readonly [string, string]>): PreparedHeaders {
-    let text = "";
-    const names = new Set<string>();
-    for (const [name, value] of headers) {
-      text += headerLine(name, value);
-      names.add(name.toLowerCase());
-    }
-    return new PreparedHeaders(text, names);
+    const lines: [string, string][] = [];
+    for (const [name, value] of headers) lines.push([name.toLowerCase(), headerLine(name, value)]);
+    return new PreparedHeaders(lines.map(([, line]) => line).join(""), new Set(lines.map(([key]) => key)), lines);
   }
 }
 

@@ -81,6 +81,21 @@ describe("requests", () => {
     expect(body.headers).toMatchObject({ "x-client": "request wins", "x-req": "r", "user-agent": "mine/1" });
   });
 
+  it("request headers replace defaults of the same name on the wire, each value once; request.headers says the same", async () => {
+    const heads: string[] = [];
+    const s = await serve(rawServer((socket) => onRequests(socket, (head) => (heads.push(head), socket.write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")))));
+    const c = client({ headers: { "X-Client": "c", "User-Agent": "mine/1" } });
+    const headers = { "x-client": "request wins", "X-Dup": ["1", "2"], Accept: "text/plain" };
+    // Twice: the second request uses the defaults-less-overrides made by the first.
+    for (let i = 0; i < 2; i++) {
+      const res = await c.get(s.url(), { headers });
+      const fields = heads[i]!.split("\r\n").slice(1).map((l) => l.toLowerCase()).sort();
+      expect(fields).toEqual(["accept-encoding: " + res.request.headers.get("accept-encoding"), "accept: text/plain", `host: 127.0.0.1:${s.port}`, "user-agent: mine/1", "x-client: request wins", "x-dup: 1", "x-dup: 2"].sort());
+      expect(res.request.headers.getAll("x-dup")).toEqual(["1", "2"]);
+      expect(res.request.headers.getAll("accept")).toEqual(["text/plain"]);
+    }
+  });
+
   it("sends json, form, text, bytes and streams", async () => {
     const s = await serve(echo());
     const c = client();

@@ -33,6 +33,15 @@ describe("Headers", () => {
     expect(c.revision).toBe(3);
   });
 
+  it("update() replaces each name given with all of its given values, as httpx's Headers.update", () => {
+    const h = new Headers([["Accept", "*/*"], ["X-A", "1"], ["x-a", "2"], ["User-Agent", "u"]]);
+    h.update(new Headers([["x-a", "3"], ["New", "n"], ["X-A", "4"]]));
+    expect([...h]).toEqual([["Accept", "*/*"], ["User-Agent", "u"], ["x-a", "3"], ["New", "n"], ["X-A", "4"]]);
+    const before = h.revision;
+    h.update(new Headers());
+    expect(h.revision).toBe(before);
+  });
+
   it("never joins Set-Cookie", () => {
     const h = Headers.fromRaw(["Set-Cookie", "a=1; Path=/", "Set-Cookie", "b=2, expires=Thu, 01 Jan 2026"]);
     expect(h.getSetCookie()).toEqual(["a=1; Path=/", "b=2, expires=Thu, 01 Jan 2026"]);
