@@ -164,12 +164,17 @@ if (measure === "queue") {
   await new Promise((r) => setTimeout(r, 500));
   const d0 = done;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await new Promise((r) => setTimeout(r, 2000));
   const rate = ((done - d0) * 1000) / (performance.now() - t0);
+  // The client's own CPU per request (user + system): what the shape costs here, apart from the
+  // server, which parses a larger request for some shapes on the same two cores.
+  const cpu = process.cpuUsage(cpu0);
+  const cpuPerRequest = (cpu.user + cpu.system) / (done - d0);
   stop = true;
   await Promise.all(loops);
   await client.close();
-  result = { rate };
+  result = { rate, cpuPerRequest };
 }
 console.log(JSON.stringify(result));
 process.exit(0);

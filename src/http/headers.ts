@@ -83,17 +83,26 @@ export class Headers implements Iterable<[string, string]> {
    */
   update(other: Headers): this {
     if (other.size === 0) return this;
-    if (this.shared) this.unshare();
     this.changes++;
-    for (let i = 0; i < other.keys.length; i++) {
-      const key = other.keys[i]!;
-      if (other.keys.indexOf(key) === i) this.removeFrom(key, 0);
+    // One pass into new arrays (shared or not, ours are replaced): the fields other does not name, then other's.
+    const names: string[] = [];
+    const keys: string[] = [];
+    const values: string[] = [];
+    for (let i = 0; i < this.keys.length; i++) {
+      if (other.keys.includes(this.keys[i]!)) continue;
+      names.push(this.names[i]!);
+      keys.push(this.keys[i]!);
+      values.push(this.values[i]!);
     }
     for (let i = 0; i < other.keys.length; i++) {
-      this.names.push(other.names[i]!);
-      this.keys.push(other.keys[i]!);
-      this.values.push(other.values[i]!);
+      names.push(other.names[i]!);
+      keys.push(other.keys[i]!);
+      values.push(other.values[i]!);
     }
+    this.names = names;
+    this.keys = keys;
+    this.values = values;
+    this.shared = false;
     return this;
   }
 

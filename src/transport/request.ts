@@ -218,8 +218,20 @@ export function queryText(params: QueryParams): string {
 
 /** `params` as application/x-www-form-urlencoded text, exactly as URLSearchParams writes it. */
 function encodeQuery(params: Exclude<QueryParams, URLSearchParams>): string {
+  if (Symbol.iterator in params) {
+    let out = "";
+    forEachParam(params, (k, v) => (out += `${out === "" ? "" : "&"}${formEncode(k)}=${formEncode(v)}`));
+    return out;
+  }
+  // A plain object (the common case) without an entries array or a callback per pair.
   let out = "";
-  forEachParam(params, (k, v) => (out += `${out === "" ? "" : "&"}${formEncode(k)}=${formEncode(v)}`));
+  for (const key in params) {
+    if (!Object.hasOwn(params, key)) continue;
+    const value = (params as Record<string, QueryValue | readonly QueryValue[]>)[key]!;
+    const k = formEncode(key);
+    if (Array.isArray(value)) for (const v of value as QueryValue[]) out += `${out === "" ? "" : "&"}${k}=${formEncode(String(v))}`;
+    else out += `${out === "" ? "" : "&"}${k}=${formEncode(String(value))}`;
+  }
   return out;
 }
 

@@ -352,13 +352,20 @@ const EMPTY = new Uint8Array(0);
  * promise is made. On a failure the response is closed and `namer` sees the error first.
  */
 export function readWhole(response: Response, maxSize: number, namer?: { annotate(error: unknown): void }): Response | Promise<Response> {
-  if (response.readArrived(maxSize)) return response;
+  try {
+    if (response.readArrived(maxSize)) return response;
+  } catch (err) {
+    // A body that arrived whole and does not decode (a corrupt gzip, too many codings).
+    return closeAndThrow(response, err, namer);
+  }
   return response.read(maxSize).then(
     () => response,
-    async (err: unknown) => {
-      await response.close();
-      namer?.annotate(err);
-      throw err;
-    },
+    (err: unknown) => closeAndThrow(response, err, namer),
   );
+}
+
+async function closeAndThrow(response: Response, err: unknown, namer: { annotate(error: unknown): void } | undefined): Promise<never> {
+  await response.close();
+  namer?.annotate(err);
+  throw err;
 }
