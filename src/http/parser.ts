@@ -222,7 +222,7 @@ export class ResponseParser {
   private beginMessage(): void {
     this.lastSpan = -1;
     this.reason = "";
-    this.raw = [];
+    if (this.raw.length > 0) this.raw = []; // a 1xx's fields (a final head leaves a fresh array)
     this.trailers = [];
     this.headBytes = STATUS_LINE_OVERHEAD;
     this.headRawBytes = 0;
@@ -306,9 +306,14 @@ export class ResponseParser {
     this.state = "body";
     this.lastSpan = -1;
     this.headBytes = 0; // the trailer section gets a budget of its own
+    const reason = this.reason;
+    // The head is the handler's now: the parser keeps none of it, so an idle connection does not
+    // hold its last response's header strings (about 300 bytes each, bench:scale's idle memory).
+    this.raw = [];
+    this.reason = "";
     this.handler.onHead({
       status,
-      reason: this.reason,
+      reason,
       httpVersion: minor === 0 ? "1.0" : "1.1",
       rawHeaders: raw,
       keepAlive,
