@@ -5,6 +5,7 @@
  */
 import { LocalProtocolError } from "../errors.js";
 import type { Headers } from "./headers.js";
+import { trimOWS } from "./tokens.js";
 
 export type Framing =
   | { readonly kind: "none" }
@@ -26,8 +27,8 @@ function userContentLength(headers: Headers): number | undefined {
   if (all.length === 0) return undefined;
   // Repeated or list-valued Content-Length is allowed only when every value agrees (RFC 9110 §8.6).
   const parts = all.flatMap((v) => v.split(","));
-  const first = parts[0]!.trim();
-  if (!/^\d{1,15}$/.test(first) || parts.some((p) => p.trim() !== first)) {
+  const first = trimOWS(parts[0]!);
+  if (!/^\d{1,15}$/.test(first) || parts.some((p) => trimOWS(p) !== first)) {
     throw new LocalProtocolError(`invalid Content-Length header: ${JSON.stringify(all.join(", "))}`);
   }
   return Number(first);
@@ -36,7 +37,7 @@ function userContentLength(headers: Headers): number | undefined {
 function userChunked(headers: Headers): boolean {
   const te = headers.get("transfer-encoding");
   if (te === null) return false;
-  if (te.trim().toLowerCase() !== "chunked") {
+  if (trimOWS(te).toLowerCase() !== "chunked") {
     throw new LocalProtocolError(`unsupported Transfer-Encoding for a request body: ${JSON.stringify(te)}`);
   }
   return true;

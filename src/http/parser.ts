@@ -14,6 +14,7 @@
  */
 import { RemoteProtocolError } from "../errors.js";
 import { ERROR, LlhttpGlue, Span } from "./llhttp.js";
+import { trimOWS } from "./tokens.js";
 
 export interface ResponseHead {
   readonly status: number;
@@ -284,7 +285,7 @@ export class ResponseParser {
     let keepAliveTimeout: number | undefined;
     for (let i = 0; i < raw.length; i += 2) {
       // Optional whitespace around a value is not part of it (RFC 9110 §5.5).
-      const value = (raw[i + 1] = raw[i + 1]!.trim());
+      const value = (raw[i + 1] = trimOWS(raw[i + 1]!));
       const name = raw[i]!;
       if (name.length === 10 && name.toLowerCase() === "connection") {
         if (hasToken(value, "close")) keepAlive = false;
@@ -342,7 +343,7 @@ export class ResponseParser {
 
   private endMessage(): void {
     const trailers = this.trailers;
-    for (let i = 1; i < trailers.length; i += 2) trailers[i] = trailers[i]!.trim();
+    for (let i = 1; i < trailers.length; i += 2) trailers[i] = trimOWS(trailers[i]!);
     this.state = "done";
     this.bodyRemaining = -1;
     this.handler.onEnd(trailers);
@@ -351,7 +352,7 @@ export class ResponseParser {
 
 /** Whether a comma-separated header value contains `token` (case-insensitive). */
 export function hasToken(value: string, token: string): boolean {
-  for (const part of value.split(",")) if (part.trim().toLowerCase() === token) return true;
+  for (const part of value.split(",")) if (trimOWS(part).toLowerCase() === token) return true;
   return false;
 }
 
@@ -359,7 +360,7 @@ export function hasToken(value: string, token: string): boolean {
 export function parseKeepAliveTimeout(value: string): number | undefined {
   for (const part of value.split(",")) {
     const [key, v] = part.split("=");
-    if (key?.trim().toLowerCase() === "timeout" && v !== undefined && /^\s*\d+\s*$/.test(v)) return Number(v) * 1000;
+    if (key !== undefined && trimOWS(key).toLowerCase() === "timeout" && v !== undefined && /^[ \t]*\d+[ \t]*$/.test(v)) return Number(v) * 1000;
   }
   return undefined;
 }

@@ -37,3 +37,17 @@ export function isFieldValue(s: string): boolean {
 export function isRequestTarget(s: string): boolean {
   return s.length > 0 && allIn(TARGET, s);
 }
+
+/**
+ * `s` without the optional whitespace HTTP allows around a field value or a list element: spaces
+ * and tabs only (OWS, RFC 9110 §5.6.3). Not String.prototype.trim(), which also strips U+00A0 and
+ * the other Unicode spaces: a response saying `Transfer-Encoding: chunked\xA0` is not chunked to
+ * llhttp, and must not be to us (the fuzzer found this disagreement, docs/testing.md).
+ */
+export function trimOWS(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && (s.charCodeAt(start) === 0x20 || s.charCodeAt(start) === 0x09)) start++;
+  while (end > start && (s.charCodeAt(end - 1) === 0x20 || s.charCodeAt(end - 1) === 0x09)) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
+}

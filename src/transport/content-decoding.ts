@@ -16,6 +16,7 @@ import type { Duplex } from "node:stream";
 import type streamModule from "node:stream";
 import type zlibModule from "node:zlib";
 import { DecodingError, ResponseTooLarge } from "../errors.js";
+import { trimOWS } from "../http/tokens.js";
 
 export type Coding = "gzip" | "deflate" | "br" | "zstd";
 
@@ -51,7 +52,7 @@ export function acceptEncoding(): string {
 export function codingsOf(value: string): Coding[] | undefined {
   const tokens = value
     .split(",")
-    .map((t) => t.trim().toLowerCase())
+    .map((t) => trimOWS(t).toLowerCase())
     .filter((t) => t !== "");
   if (tokens.length > MAX_CODINGS) {
     throw new DecodingError(`Content-Encoding lists ${tokens.length} codings (${JSON.stringify(value.slice(0, 100))}); at most ${MAX_CODINGS} are undone`);
