@@ -47,6 +47,38 @@ describe("assignment order", () => {
     expect(p.pool.stats().totals).toMatchObject({ opened: 1, requests: 5, reused: 4 });
   });
 
+  it("a connection that dies between being opened for a request and sending it is closed, and the request asks again", async () => {
+    const p = fakePool();
+    const sent = p.send(A);
+    const dying = p.opened[0]!;
+    dying.alive = false; // the server closed it as it came up
+    dying.connected();
+    expect(dying.closeReason).toBe("server closed");
+    expect(p.opened).toHaveLength(2);
+    const next = p.opened[1]!;
+    next.connected();
+    expect(p.connectionOf(sent)).toBe(next);
+    next.serve();
+    await settled();
+    expect(sent.state()).toBe("ok");
+    // Not an attempt that failed: nothing was sent on the dead one, so nothing was retried.
+    expect(dying.sent).toHaveLength(0);
+    expect(p.pool.stats()).toMatchObject({ connections: 1, idle: 1, queued: 0, totals: { opened: 2, closed: 1, retried: 0 } });
+    checked(p);
+  });
+
+  it("an origin with nothing left in it is forgotten", async () => {
+    const p = fakePool();
+    const sent = p.send(A);
+    p.opened[0]!.connected();
+    p.opened[0]!.serve();
+    await settled();
+    expect(sent.state()).toBe("ok");
+    expect(Object.keys(p.pool.stats().origins)).toHaveLength(1);
+    p.opened[0]!.close("server closed");
+    expect(p.pool.stats().origins).toEqual({});
+  });
+
   it("reuses the most recently used idle connection", () => {
     const p = fakePool();
     const [, second] = p.usedIdle(A, A);

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DeadlineTimer } from "../../src/pool/deadline-timer.js";
 import { EventSink, type PoolEvent } from "../../src/pool/events.js";
 import { resolveLimits, wholeNumber } from "../../src/pool/limits.js";
+import { WaitDeadlines } from "../../src/pool/wait-deadlines.js";
 import { FakeClock } from "../support/fake-pool.js";
 
 describe("DeadlineTimer", () => {
@@ -99,5 +100,36 @@ describe("EventSink observers", () => {
     sink.emit(event("request:finished"));
     expect(a).toHaveLength(1);
     expect(c).toHaveLength(1);
+  });
+});
+
+describe("WaitDeadlines", () => {
+  const item = (deadline: number) => ({ deadline });
+
+  it("expires in deadline order across timeouts, skips removed items, and reports the next deadline", () => {
+    const d = new WaitDeadlines<{ deadline: number }>();
+    const a = item(100);
+    const b = item(150);
+    const c = item(300);
+    const nodeA = d.add(a, 100);
+    d.add(b, 100);
+    const nodeC = d.add(c, 300);
+    d.remove(nodeA);
+    d.remove(nodeA); // twice is harmless
+    const due: { deadline: number }[] = [];
+    expect(d.expire(99, (x) => due.push(x))).toBe(150);
+    expect(due).toEqual([]);
+    expect(d.expire(149, (x) => due.push(x))).toBe(150);
+    expect(d.expire(150, (x) => due.push(x))).toBe(300); // due at its deadline, not after it
+    expect(due).toEqual([b]);
+    d.remove(nodeC);
+    // Nothing left under any timeout: nothing due, no next deadline.
+    expect(d.expire(1000, (x) => due.push(x))).toBe(Infinity);
+    expect(due).toEqual([b]);
+    // A timeout whose FIFO emptied takes items again.
+    const e = item(1400);
+    d.add(e, 300);
+    expect(d.expire(1500, (x) => due.push(x))).toBe(Infinity);
+    expect(due).toEqual([b, e]);
   });
 });
