@@ -465,8 +465,7 @@ export class Client {
   }
 }
 
-/** Whether `given` replaces a default (so the prepared defaults would send the old value too). */
-/** The lower-case names of `given` that `prepared` has too, or undefined if none. */
+/** The lower-case names of `given` that `prepared` has too (defaults the request replaces), or undefined if none. */
 function overriddenKeys(given: Headers, prepared: PreparedHeaders): string[] | undefined {
   let out: string[] | undefined;
   for (let i = 0; i < given.size; i++) {

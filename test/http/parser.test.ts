@@ -36,25 +36,30 @@ describe("ResponseParser fixtures", () => {
   for (const f of fixtures) {
     describe(f.name, () => {
       const bytes = bytesOf(f);
-      const whole = parse(bytes, f.method, [], f.maxHeaderSize);
+      // Parsed inside each test, not when the tests are collected: a parse at collection time
+      // counts for no test in per-test coverage, and StrykerJS then never ran these tests
+      // against the parser's mutants (the first src/http run: parser.ts 58.5%, docs/testing.md).
+      const whole = (): Outcome => parse(bytes, f.method, [], f.maxHeaderSize);
 
-      it("fed whole", () => check(f, whole));
+      it("fed whole", () => check(f, whole()));
 
       it("fed byte by byte gives the same events", () => {
-        expect(parse(bytes, f.method, everyByte(bytes.length), f.maxHeaderSize)).toEqual(whole);
+        expect(parse(bytes, f.method, everyByte(bytes.length), f.maxHeaderSize)).toEqual(whole());
       });
 
       it("cut at every offset gives the same events", () => {
+        const once = whole();
         for (let cut = 1; cut < bytes.length; cut++) {
-          expect(parse(bytes, f.method, [cut], f.maxHeaderSize), `cut at ${cut}`).toEqual(whole);
+          expect(parse(bytes, f.method, [cut], f.maxHeaderSize), `cut at ${cut}`).toEqual(once);
         }
       });
 
       it("cut at random offsets gives the same events", () => {
+        const once = whole();
         fc.assert(
           fc.property(fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, bytes.length - 1) }), { maxLength: 12 }), (cuts) => {
             cuts.sort((a, b) => a - b);
-            expect(parse(bytes, f.method, cuts, f.maxHeaderSize)).toEqual(whole);
+            expect(parse(bytes, f.method, cuts, f.maxHeaderSize)).toEqual(once);
           }),
           { numRuns: 50 },
         );

@@ -50,6 +50,19 @@ describe("serializeRequestHead", () => {
     expect(() => PreparedHeaders.from([["X-Bad", "a\r\nb"]])).toThrow(LocalProtocolError);
   });
 
+  it("without(): the lines less the names given, the same object for the same names, whatever was asked between", () => {
+    const prepared = PreparedHeaders.from([["User-Agent", "u"], ["Accept", "*/*"], ["Accept-Encoding", "gzip"]]);
+    const less = prepared.without(["accept"]);
+    expect(less.text).toBe("User-Agent: u\r\nAccept-Encoding: gzip\r\n");
+    expect([...less.names]).toEqual(["user-agent", "accept-encoding"]);
+    expect(prepared.without(["accept", "user-agent"]).text).toBe("Accept-Encoding: gzip\r\n");
+    expect(prepared.without(["accept"])).toBe(less);
+    expect(prepared.without(["accept-encoding", "user-agent", "accept"]).text).toBe("");
+    // Many sets of names: the kept ones are bounded, and each answer is still right.
+    for (let i = 0; i < 40; i++) expect(prepared.without([`x-${i}`]).text).toBe(prepared.text);
+    expect(prepared.without(["accept"]).text).toBe(less.text);
+  });
+
   it("the same head, whichever way it is built, for any host in any order", () => {
     const prepared = PreparedHeaders.from([["Accept", "*/*"]]);
     const build = (host: string, method: string, extra?: Headers, proxyLines?: string) =>
