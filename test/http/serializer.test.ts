@@ -85,6 +85,24 @@ describe("body framing", () => {
     }
   });
 
+  it("headers the caller set are honoured where they agree with the body", () => {
+    // Transfer-Encoding: chunked given by the caller: chunked, even when the length is known.
+    expect(chooseFraming("POST", known(3), new Headers([["Transfer-Encoding", "chunked"]]))).toEqual({ kind: "chunked" });
+    expect(chooseFraming("GET", { kind: "none" }, new Headers([["transfer-encoding", "chunked"]]))).toEqual({ kind: "chunked" });
+    // Content-Length: 0 on a bodiless GET is sent as given; any other length without a body is refused.
+    expect(chooseFraming("GET", { kind: "none" }, new Headers([["Content-Length", "0"]]))).toEqual({ kind: "length", length: 0 });
+    expect(() => chooseFraming("GET", { kind: "none" }, new Headers([["Content-Length", "5"]]))).toThrow(/Content-Length is 5 but the request has no body/);
+    // An empty known body is Content-Length: 0, a matching declared length is fine, a different one refused.
+    expect(chooseFraming("PUT", known(0), new Headers())).toEqual({ kind: "length", length: 0 });
+    expect(chooseFraming("PUT", known(4), new Headers([["Content-Length", " 4 "]]))).toEqual({ kind: "length", length: 4 });
+    expect(() => chooseFraming("PUT", known(4), new Headers([["Content-Length", "5"]]))).toThrow(/Content-Length is 5 but the body has 4 bytes/);
+    expect(() => chooseFraming("PUT", known(4), new Headers([["Content-Length", "4, 5"]]))).toThrow(/invalid Content-Length header: "4, 5"/);
+    expect(() => chooseFraming("PUT", known(4), new Headers([["Content-Length", "4x"]]))).toThrow(/invalid Content-Length/);
+    expect(() => chooseFraming("PUT", known(4), new Headers([["Content-Length", "x4"]]))).toThrow(/invalid Content-Length/);
+    expect(() => chooseFraming("PUT", known(4), new Headers([["Content-Length", "4"], ["Transfer-Encoding", "chunked"]]))).toThrow(/both Content-Length and Transfer-Encoding/);
+    expect(() => chooseFraming("PUT", known(4), new Headers([["Transfer-Encoding", "gzip"]]))).toThrow(/unsupported Transfer-Encoding for a request body: "gzip"/);
+  });
+
   it("POST, PUT and PATCH with an empty body send Content-Length: 0", () => {
     for (const m of ["POST", "PUT", "PATCH"]) {
       expect(head(m, "http://h/")).toContain("Content-Length: 0\r\n");
