@@ -23,7 +23,6 @@ const SCOPES: Record<string, string[]> = {
     "test/reliability/injection.test.ts",
     "test/pool/transports.test.ts",
     "test/pool/pipelining.test.ts",
-    "test/client/client.test.ts",
     "test/client/streaming.test.ts",
   ],
 };
