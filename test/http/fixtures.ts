@@ -63,6 +63,11 @@ export const fixtures: Fixture[] = [
   { name: "HEAD response with chunked has no body", method: "HEAD", raw: head("200 OK", "Transfer-Encoding: chunked"), expect: { body: "", keepAlive: true } },
   { name: "HEAD response without length stays reusable", method: "HEAD", raw: head("200 OK"), expect: { body: "", keepAlive: true } },
   { name: "204 with Content-Length has no body", raw: head("204 No Content", "Content-Length: 10"), expect: { status: 204, body: "", keepAlive: true } },
+  // The bytes after a bodiless response are the next response, however its head counts them.
+  { name: "204 with Content-Length, then the next response", raw: head("204 No Content", "Content-Length: 10") + "HTTP/1.1 200 OK\r\n\r\n", expect: { status: 204, body: "", keepAlive: true, leftover: 19 } },
+  // llhttp's own keep-alive verdict is not used for bodiless responses: ours must see the close.
+  { name: "204 with Connection: close", raw: head("204 No Content", "Connection: close"), expect: { status: 204, body: "", keepAlive: false } },
+  { name: "HEAD response with Connection: close", method: "HEAD", raw: head("200 OK", "Connection: close", "Content-Length: 100"), expect: { body: "", keepAlive: false } },
   { name: "304 with chunked has no body", raw: head("304 Not Modified", "Transfer-Encoding: chunked"), expect: { status: 304, body: "", keepAlive: true } },
   { name: "100 Continue then 200", raw: "HTTP/1.1 100 Continue\r\n\r\n" + head("200 OK", "Content-Length: 2") + "hi", expect: { status: 200, body: "hi" } },
   { name: "103 Early Hints then 200", raw: "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n" + head("201 Created", "Content-Length: 0"), expect: { status: 201, rawHeaders: ["Content-Length", "0"] } },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Headers } from "../../src/http/headers.js";
+import { trimOWS } from "../../src/http/tokens.js";
 
 describe("Headers", () => {
   it("is case-insensitive, keeps order and original casing", () => {
@@ -63,5 +64,14 @@ describe("Headers", () => {
     copy.set("accept", "c");
     expect(h.get("accept")).toBe("a, b");
     expect(copy.get("accept")).toBe("c");
+  });
+});
+
+describe("trimOWS", () => {
+  it("strips spaces and tabs at both ends, and nothing else", () => {
+    const cases: [string, string][] = [["", ""], [" ", ""], ["\t \t", ""], ["a", "a"], [" a", "a"], ["a\t", "a"], ["\t a b \t", "a b"], ["\xa0a\xa0", "\xa0a\xa0"], [" \xa0 ", "\xa0"], ["\r\n", "\r\n"], ["ab", "ab"]];
+    for (const [input, out] of cases) expect(trimOWS(input), JSON.stringify(input)).toBe(out);
+    const same = "untouched";
+    expect(trimOWS(same)).toBe(same);
   });
 });
