@@ -75,3 +75,22 @@ describe("trimOWS", () => {
     expect(trimOWS(same)).toBe(same);
   });
 });
+
+describe("Headers, the rest of the contract", () => {
+  it("set() of a new name appends it; toJSON() joins repeats but keeps Set-Cookie a list; each update() counts", () => {
+    const h = new Headers([["A", "1"]]);
+    h.set("B", "2");
+    expect([...h]).toEqual([["A", "1"], ["B", "2"]]);
+    h.append("b", "3");
+    h.append("Set-Cookie", "x=1");
+    h.append("set-cookie", "y=2");
+    expect(h.toJSON()).toEqual({ a: "1", b: "2, 3", "set-cookie": ["x=1", "y=2"] });
+    const before = h.revision;
+    h.update(new Headers([["A", "9"]]));
+    expect(h.revision).toBeGreaterThan(before);
+    expect(h.getAll("a")).toEqual(["9"]);
+    expect(h.getAll("missing")).toEqual([]);
+    h.delete("B");
+    expect(h.keysLower()).toEqual(["set-cookie", "a"]);
+  });
+});

@@ -130,6 +130,19 @@ describe("ResponseParser across responses", () => {
   });
 });
 
+describe("ResponseParser, input larger than its wasm buffer", () => {
+  it("a 200 KiB chunked body fed in one piece comes out whole, and so does the next, smaller response", () => {
+    const big = Buffer.alloc(200 * 1024, "z");
+    const chunked = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${big.length.toString(16)}\r\n`), big, Buffer.from("\r\n0\r\n\r\n")]);
+    const first = parse(chunked);
+    expect(first.error).toBeUndefined();
+    expect(first.body.length).toBe(big.length);
+    expect(first.body).toBe(big.toString("latin1"));
+    const small = parse(Buffer.from("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"));
+    expect(small.body).toBe("ok");
+  });
+});
+
 describe("ResponseParser, Content-Length bodies across chunks", () => {
   it("hands body chunks on as they are and reports the bytes after the body (the next pipelined response)", () => {
     const { parser, seen } = recording();

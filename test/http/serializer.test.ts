@@ -63,6 +63,13 @@ describe("serializeRequestHead", () => {
     expect(prepared.without(["accept"]).text).toBe(less.text);
   });
 
+  it("an empty Host is refused; framing headers the caller set are written once, by the framing", () => {
+    expect(() => serializeRequestHead({ method: "GET", target: "/", host: "", framing: { kind: "none" } })).toThrow(/invalid Host: ""/);
+    const given = new Headers([["content-length", "3"], ["X-A", "1"], ["Transfer-Encoding", "chunked"], ["Host", "virtual.example"]]);
+    const out = serializeRequestHead({ method: "POST", target: "/", host: "h", headers: given, framing: { kind: "length", length: 3 } });
+    expect(out).toBe("POST / HTTP/1.1\r\nHost: virtual.example\r\nX-A: 1\r\nContent-Length: 3\r\n\r\n");
+  });
+
   it("the same head, whichever way it is built, for any host in any order", () => {
     const prepared = PreparedHeaders.from([["Accept", "*/*"]]);
     const build = (host: string, method: string, extra?: Headers, proxyLines?: string) =>
