@@ -94,6 +94,28 @@ describe("ResponseParser across responses", () => {
     parser.destroy();
   });
 
+  it("notAResponse: only bytes refused where the status line begins, never a later error or a good response", () => {
+    const verdict = (raw: string): boolean => {
+      const { parser } = recording();
+      parser.expect("GET");
+      try {
+        parser.feed(Buffer.from(raw, "latin1"));
+      } catch {
+        // the verdict is read after the failure, as the connection does
+      }
+      const out = parser.notAResponse;
+      parser.destroy();
+      return out;
+    };
+    expect(verdict("11111\r\n")).toBe(true);
+    expect(verdict("\x16\x03\x01\x00\x02")).toBe(true); // a TLS record
+    expect(verdict("HTTP/1.1 200 OK\r\nBad Header\r\n\r\n")).toBe(false);
+    expect(verdict("HTTP/1.1 999 Nine\r\nContent-Length: 0\r\n\r\n")).toBe(false);
+    expect(verdict("HTTX/1.1 200 OK\r\n")).toBe(true);
+    expect(verdict("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")).toBe(false);
+    expect(verdict("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n")).toBe(false); // still waiting: no verdict
+  });
+
   it("reports the llhttp error name, reason and byte offset", () => {
     const parser = new ResponseParser({ onHead() {}, onBody() {}, onEnd() {} });
     parser.expect("GET");
