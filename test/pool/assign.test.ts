@@ -206,6 +206,26 @@ describe("under the total limit: reuse first, and a bounded wait for origins wit
     expect(p.pool.stats().totals.opened).toBe(3);
   });
 
+  it("the bound counts hand-overs made while an origin waits, not those before it came", () => {
+    const p = fakePool({ limits: { maxConnections: 1 } });
+    for (let i = 0; i < 30; i++) p.send(A);
+    const a = p.opened[0]!;
+    a.connected();
+    for (let i = 0; i < 10; i++) a.serve(); // ten hand-overs to A's own waiters, nobody else waiting
+    const b = p.send(B);
+    let served = 0;
+    while (p.connectionOf(b) === undefined && p.opened.length === 1) {
+      a.serve();
+      served++;
+      checked(p);
+    }
+    // 4 hand-overs (4 x maxConnections) after B began to wait, and the 5th freed connection makes B's.
+    expect(served).toBe(5);
+    expect(a.closeReason).toBe("making room");
+    p.opened[1]!.connected();
+    expect(p.connectionOf(b)).toBe(p.opened[1]);
+  });
+
   it("origins waiting for a slot are served in turn, the one waiting longest first", () => {
     const p = fakePool({ limits: { maxConnections: 1 } });
     p.send(A);
