@@ -60,6 +60,7 @@ export function chooseFraming(method: string, body: BodyLength, headers: Headers
       if (declared !== undefined && declared !== body.length) {
         throw new LocalProtocolError(`Content-Length is ${declared} but the body has ${body.length} bytes`);
       }
+      // Stryker disable next-line ConditionalExpression: EMPTY is this same framing, made once
       return body.length === 0 ? EMPTY : { kind: "length", length: body.length };
     case "unknown":
       // A caller who knows the length of a stream may say so; the connection checks it while sending.

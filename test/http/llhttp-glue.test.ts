@@ -6,7 +6,9 @@
 import crypto from "node:crypto";
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
+import { wasmMemoryBytes } from "../../src/http/llhttp.js";
 import { LLHTTP_WASM_SHA256, llhttpWasmBytes } from "../../src/http/llhttp-wasm.js";
+import { ResponseParser } from "../../src/http/parser.js";
 
 declare const WebAssembly: {
   Module: { new (bytes: Uint8Array): object; imports(m: object): { name: string; kind: string }[]; exports(m: object): { name: string; kind: string }[] };
@@ -45,5 +47,24 @@ describe("llhttp-wasm, driven by our own glue", () => {
     for (const name of ["memory", "_initialize", "malloc", "free", "llhttp_alloc", "llhttp_free", "llhttp_execute", "llhttp_finish", "llhttp_resume", "llhttp_get_http_major", "llhttp_get_http_minor", "llhttp_get_error_pos", "llhttp_get_error_reason", "llhttp_errno_name"]) {
       expect(exports).toContain(name);
     }
+  });
+
+  it("frees what it takes from wasm memory: a destroyed parser's state, and the input buffer it outgrows", () => {
+    const handler = { onHead() {}, onBody() {}, onEnd() {} };
+    new ResponseParser(handler).destroy();
+    const before = wasmMemoryBytes();
+    for (let i = 0; i < 20_000; i++) new ResponseParser(handler).destroy(); // about 2 MB if never freed
+    expect(wasmMemoryBytes()).toBe(before);
+
+    // Chunks of 100 KiB, 200 KiB, ... 4,000 KiB: 80 MiB in all if each outgrown buffer were kept.
+    const parser = new ResponseParser(handler);
+    for (let n = 1; n <= 40; n++) {
+      const body = Buffer.alloc(n * 100 * 1024, "a");
+      parser.expect("GET");
+      const response = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n`), body, Buffer.from("\r\n0\r\n\r\n")]);
+      expect(parser.feed(response)).toBe("done");
+    }
+    parser.destroy();
+    expect(wasmMemoryBytes()).toBeLessThan(3 * 4000 * 1024);
   });
 });

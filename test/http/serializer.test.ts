@@ -3,6 +3,7 @@ import { LocalProtocolError } from "../../src/errors.js";
 import { chooseFraming, chunkSizeLine, LAST_CHUNK, type BodyLength } from "../../src/http/framing.js";
 import { Headers } from "../../src/http/headers.js";
 import { PreparedHeaders, serializeRequestHead } from "../../src/http/serializer.js";
+import { isFieldValue, isRequestTarget } from "../../src/http/tokens.js";
 
 const NONE: BodyLength = { kind: "none" };
 const known = (length: number): BodyLength => ({ kind: "known", length });
@@ -192,5 +193,51 @@ describe("injection is refused before a byte is produced", () => {
 
   it("rejects characters with no latin1 byte", () => {
     expect(() => head("GET", "http://h/", new Headers({ "X-A": "snow ☃" }))).toThrow(LocalProtocolError);
+  });
+});
+
+describe("serializer, one rule at a time", () => {
+  const head = (headers: Headers, method = "GET", target = "/"): string =>
+    serializeRequestHead({ method, target, host: "h", headers, framing: { kind: "none" } });
+
+  it("writes a caller's headers as long as Host, Content-Length and Transfer-Encoding: only those three are the framing's", () => {
+    const out = head(new Headers([["X-Id", "1"], ["X-Content-Size", "2"], ["X-Transfer-Coding", "3"]]));
+    expect(out).toBe("GET / HTTP/1.1\r\nHost: h\r\nX-Id: 1\r\nX-Content-Size: 2\r\nX-Transfer-Coding: 3\r\n\r\n");
+  });
+
+  it("names what it refuses, quoted", () => {
+    expect(() => head(new Headers(), "GET X")).toThrow(new LocalProtocolError('invalid method: "GET X"'));
+    expect(() => head(new Headers(), "GET", "/a b")).toThrow(new LocalProtocolError('invalid request target: "/a b"'));
+    expect(() => head(new Headers([["Bad Name", "v"]]))).toThrow(new LocalProtocolError('invalid header name: "Bad Name"'));
+    expect(() => head(new Headers([["X-Bad", "a\nb"]]))).toThrow(new LocalProtocolError('invalid character in the value of header X-Bad: "a\\nb"'));
+    expect(() => chooseFraming("POST", known(1), new Headers([["Content-Length", "1"], ["Content-Length", "2"]]))).toThrow(
+      new LocalProtocolError('invalid Content-Length header: "1, 2"'),
+    );
+    expect(() => chunkSizeLine(0)).toThrow(new RangeError("an empty chunk would terminate a chunked body"));
+  });
+
+  it("keeps the prepared lines left by different sets of names apart, even when their names run together", () => {
+    const prepared = PreparedHeaders.from([["Ab", "1"], ["C", "2"], ["A", "3"], ["Bc", "4"]]);
+    expect(prepared.without(["ab", "c"]).text).toBe("A: 3\r\nBc: 4\r\n");
+    expect(prepared.without(["a", "bc"]).text).toBe("Ab: 1\r\nC: 2\r\n");
+  });
+});
+
+describe("serializer, the bodiless head in two pieces", () => {
+  it("is the same text the general path writes, for each host in turn", () => {
+    const prepared = PreparedHeaders.from([["Accept", "*/*"]]);
+    for (const host of ["a", "b:8080", "a"]) {
+      const fast = serializeRequestHead({ method: "GET", target: "/p", host, framing: { kind: "none" }, prepared });
+      expect(fast).toBe(`GET /p HTTP/1.1\r\nHost: ${host}\r\nAccept: */*\r\n\r\n`);
+      const general = serializeRequestHead({ method: "GET", target: "/p", host, headers: new Headers([["X", "1"]]), framing: { kind: "none" }, prepared });
+      expect(general).toBe(`GET /p HTTP/1.1\r\nHost: ${host}\r\nX: 1\r\nAccept: */*\r\n\r\n`);
+    }
+  });
+
+  it("allows obs-text (0x80-0xFF) in values and targets, and nothing above it", () => {
+    expect(isFieldValue("caf\xe9 \xff")).toBe(true);
+    expect(isRequestTarget("/\xff")).toBe(true);
+    expect(isFieldValue("\u0100")).toBe(false);
+    expect(isRequestTarget("/\u0100")).toBe(false);
   });
 });

@@ -10,6 +10,8 @@ export interface Outcome {
   /** Bytes after the end of the response, across all chunks. */
   leftover: number;
   error?: string;
+  /** The error's message without its byte offset (which depends on where the input was cut). */
+  message?: string;
 }
 
 /**
@@ -44,6 +46,7 @@ export function parse(bytes: Uint8Array, method = "GET", cuts: readonly number[]
   } catch (err) {
     if (!(err instanceof RemoteProtocolError)) throw err;
     out.error = err.code;
+    out.message = err.message.replace(/ at byte \d+$/, "");
   } finally {
     parser.destroy();
   }
