@@ -13,20 +13,14 @@ import base from "./vitest.config.js";
  * in an afternoon on two cores (the parser is covered by every test that makes a request, and
  * Stryker runs each covering test for each mutant): `npm run mutate:http`, `npm run mutate:net`.
  */
+const ALL = ["test/pool/**/*.test.ts", "test/http/**/*.test.ts", "test/transport/**/*.test.ts", "test/client/**/*.test.ts", "test/net/origin.test.ts", "test/net/connect.test.ts", "test/net/continue-upgrade.test.ts", "test/reliability/catalogue.test.ts", "test/reliability/tls.test.ts", "test/reliability/injection.test.ts", "test/timeline/**/*.test.ts"];
 const SCOPES: Record<string, string[]> = {
   http: ["test/http/**/*.test.ts", "test/reliability/catalogue.test.ts", "test/reliability/injection.test.ts"],
-  net: [
-    "test/net/origin.test.ts",
-    "test/net/continue-upgrade.test.ts",
-    "test/reliability/catalogue.test.ts",
-    "test/reliability/tls.test.ts",
-    "test/reliability/injection.test.ts",
-    "test/pool/transports.test.ts",
-    "test/pool/pipelining.test.ts",
-    "test/client/streaming.test.ts",
-  ],
+  // src/net is reached from every layer above it, and many of its rules (timeouts, TLS client
+  // certificates, closing mid-request) only from the client's and HTTPS tests: its scope is the
+  // whole fast set plus the HTTPS and proxy files (squid and microsocks, started once per file).
+  net: [...ALL, "test/net/https.test.ts", "test/net/proxy.test.ts"],
 };
-const ALL = ["test/pool/**/*.test.ts", "test/http/**/*.test.ts", "test/transport/**/*.test.ts", "test/client/**/*.test.ts", "test/net/origin.test.ts", "test/net/connect.test.ts", "test/net/continue-upgrade.test.ts", "test/reliability/catalogue.test.ts", "test/reliability/tls.test.ts", "test/reliability/injection.test.ts", "test/timeline/**/*.test.ts"];
 
 // Not mergeConfig's `include`: it concatenates arrays, and the base config's "test/**/*.test.ts"
 // would bring every test file back (it did, until the third session: runs took hours for it).

@@ -13,6 +13,7 @@ export const SYSTEM_CLOCK: Clock = {
   setTimer(callback, ms) {
     const timer = setTimeout(callback, ms);
     timer.unref();
+    // Stryker disable next-line ArrowFunction: the timers are unref'd and their callbacks check their state: a timer not cleared fires into nothing
     return { clear: () => clearTimeout(timer) };
   },
 };
@@ -29,6 +30,7 @@ export class DeadlineTimer {
 
   /** Makes sure the timer fires by `deadline` (clock ms). */
   require(deadline: number): void {
+    // Stryker disable next-line EqualityOperator: setting the timer again for the same deadline only costs time
     if (deadline >= this.at) return;
     this.timer?.clear();
     this.at = deadline;
@@ -45,6 +47,7 @@ export class DeadlineTimer {
     this.timer = undefined;
     this.at = Infinity;
     const next = this.onDue(this.clock.now());
+    // Stryker disable next-line ConditionalExpression: require(Infinity) returns at once
     if (next !== Infinity) this.require(next);
   }
 }

@@ -116,6 +116,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
   /** Fails waiters whose pool timeout passed. */
   private readonly waitLimit: DeadlineTimer;
   private filling = false;
+  // Stryker disable next-line BooleanLiteral: fillSlots() clears it before it is first read
   private fillAgain = false;
   private closing: Promise<void> | undefined;
   private finishClose: (() => void) | undefined;
@@ -155,6 +156,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     this.totals.requests++;
     return new Promise((resolve, reject) => {
       const job = new Job(this, spec, caller, resolve, reject);
+      // Stryker disable next-line ConditionalExpression: the guard only saves building an event nobody hears (docs/performance.md, "The timeline recorder")
       if (this.events.wants("request:queued")) {
         const { method, head } = spec;
         const target = head.slice(method.length + 1, head.indexOf(" HTTP/1.1\r\n"));
@@ -283,6 +285,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     const { signal, origin } = job.spec;
     if (signal === undefined || job.onAbort !== undefined) return;
     job.onAbort = () => this.giveUp(job, abortError(signal, origin, job.stage === "connecting" || job.stage === "backoff" ? "connect" : "pool wait"));
+    // Stryker disable next-line BooleanLiteral,ObjectLiteral: once is tidiness: unlisten() removes the listener when the job ends, fired or not
     signal.addEventListener("abort", job.onAbort, { once: true });
   }
 
@@ -302,6 +305,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
    */
   private handOver(job: Job, conn: PooledConnection): void {
     job.connection = conn;
+    // Stryker disable next-line ConditionalExpression: the guard only saves building an event nobody hears (docs/performance.md, "The timeline recorder")
     if (this.events.wants("request:assigned")) this.events.emit({ type: "request:assigned", origin: job.spec.origin.key, request: job.id, connection: conn.id });
     if (conn.state === "connecting") {
       job.stage = "connecting";
@@ -331,6 +335,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     }
     if (conn.requests > 0) {
       this.totals.reused++;
+      // Stryker disable next-line ConditionalExpression: the guard only saves building an event nobody hears (docs/performance.md, "The timeline recorder")
       if (this.events.wants("connection:reused")) this.events.emit({ type: "connection:reused", origin: origin.key, connection: conn.id, request: job.id });
     }
     job.stage = "exchanging";
@@ -338,10 +343,12 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
       // From now on the signal aborts the exchange itself: the connection is closed, never reused.
       if (job.onAbort !== undefined) signal.removeEventListener("abort", job.onAbort);
       job.onAbort = () => conn.abort(abortError(signal, origin, undefined), job);
+      // Stryker disable next-line BooleanLiteral,ObjectLiteral: once is tidiness: unlisten() removes the listener when the job ends, fired or not
       signal.addEventListener("abort", job.onAbort, { once: true });
     }
     conn.send(request, timeouts, job);
     // A busy connection that can still pipeline is a new chance for its origin's waiters.
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: without pipelining a busy connection can take nothing, so pipelineWaiters() hands nothing over
     if (this.pipelining > 1) this.pipelineWaiters(conn);
   }
 
@@ -364,11 +371,13 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
 
   /** The job's request was written: noted for its request:finished event, when anyone listens. */
   exchangeWritten(job: Job): void {
+    // Stryker disable next-line ConditionalExpression: the guard only saves building an event nobody hears (docs/performance.md, "The timeline recorder")
     if (this.events.wants("request:finished")) (job.times ??= {}).written = this.clock.now();
   }
 
   /** The job's response head came: noted for its request:finished event, when anyone listens. */
   exchangeResponded(job: Job, status: number): void {
+    // Stryker disable next-line ConditionalExpression: the guard only saves building an event nobody hears (docs/performance.md, "The timeline recorder")
     if (!this.events.wants("request:finished")) return;
     const times = (job.times ??= {});
     times.head = this.clock.now();
@@ -408,9 +417,11 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
 
   /** The job's one terminal step: stop listening to its signal, and say how it ended. */
   private finished(job: Job, outcome: Outcome): void {
+    // Stryker disable next-line all: an assertion, like checkInvariants(): it fires only if the pool is already wrong
     if (job.stage === "done") throw new Error(`job ${job.id} finished twice`);
     job.stage = "done";
     this.unlisten(job);
+    // Stryker disable next-line ConditionalExpression: the guard only saves building an event nobody hears (docs/performance.md, "The timeline recorder")
     if (this.events.wants("request:finished")) {
       // One literal, no spreads: built per request while anyone listens.
       const t = job.times;
@@ -436,6 +447,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
       // The connection was opened for this job alone; it goes with it. Its close reaches
       // connectionClosed(), which settles the job and gives the slot to the next waiter.
       job.connection!.abort(error);
+    // Stryker disable next-line ConditionalExpression: the last of the three stages a job can be aborted in
     } else if (job.stage === "backoff") {
       this.endBackoff(job);
       this.settle(job, error);
@@ -490,6 +502,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     this.connections.add(conn);
     entry.connections.add(conn);
     this.totals.opened++;
+    // Stryker disable next-line ConditionalExpression: the guard only saves building an event nobody hears (docs/performance.md, "The timeline recorder")
     if (this.events.wants("connection:opened")) {
       const via = origin.proxy === undefined ? {} : { proxy: origin.proxy.key, tunnel: origin.tunnel === true };
       this.events.emit({ type: "connection:opened", origin: origin.key, connection: conn.id, ...via });
@@ -569,6 +582,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
   // --- ConnectionOwner: the only three ways a connection's state reaches the pool
 
   connectionReady(conn: PooledConnection): void {
+    // Stryker disable next-line ConditionalExpression: the guard only saves building an event nobody hears (docs/performance.md, "The timeline recorder")
     if (this.events.wants("connection:ready")) this.events.emit({ type: "connection:ready", origin: conn.origin.key, connection: conn.id, ...conn.dialTimes });
     const job = this.opening.get(conn);
     this.opening.delete(conn);
@@ -585,6 +599,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
    *      and idle connections beyond maxKeepAliveConnections close, least recently used first.
    */
   connectionIdle(conn: PooledConnection): void {
+    // Stryker disable next-line ConditionalExpression: the guard only saves building an event nobody hears (docs/performance.md, "The timeline recorder")
     if (this.events.wants("connection:idle")) this.events.emit({ type: "connection:idle", origin: conn.origin.key, connection: conn.id });
     if (this.closing !== undefined && this.waiting === 0) return conn.close("pool closed");
     if (this.expired(conn, conn.idleSince)) return conn.close("expired");
@@ -598,6 +613,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     }
     this.idle.park(conn, entry);
     this.expiry.require(this.deadline(conn));
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: fillSlots() with nobody blocked does nothing; the guard saves the call
     if (this.blocked.size > 0) this.fillSlots();
     this.trimIdle();
   }
@@ -609,6 +625,7 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
     const entry = this.origins.get(key);
     if (entry === undefined || !entry.connections.delete(conn)) throw new Error(`pool invariant broken: connection ${conn.id} closed but ${key} does not hold it`);
     this.totals.closed++;
+    // Stryker disable next-line ConditionalExpression: the guard only saves building an event nobody hears (docs/performance.md, "The timeline recorder")
     if (this.events.wants("connection:closed")) this.events.emit({ type: "connection:closed", origin: key, connection: conn.id, reason: conn.closeReason! });
     const job = this.opening.get(conn);
     if (job !== undefined) {

@@ -3,6 +3,7 @@
  * sockets, no sleeps, no wall-clock thresholds. Every step is followed by
  * checkInvariants(), which recounts the pool's caches and limits.
  */
+import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { AbortError, ConnectError, ConnectTimeout, PoolTimeout, ProxyError, ReadError, ReadTimeout, RemoteProtocolError } from "../../src/errors.js";
 import type { PoolEvent } from "../../src/pool/events.js";
@@ -636,3 +637,99 @@ describe("closing", () => {
     expect(p.clock.pending).toBe(0);
   });
 });
+
+describe("closing, rule by rule", () => {
+  it("close() lets a queued request finish on the connection that frees up, then closes it", async () => {
+    const p = fakePool({ limits: { maxConnections: 1 } });
+    const first = p.send(A);
+    const queued = p.send(A);
+    p.opened[0]!.connected();
+    const closing = p.pool.close();
+    p.opened[0]!.serve(); // frees the connection: the queued request takes it, close() or not
+    expect(p.connectionOf(queued)).toBe(p.opened[0]);
+    p.opened[0]!.serve();
+    await closing;
+    await settled();
+    expect([first.state(), queued.state()]).toEqual(["ok", "ok"]);
+    expect(p.opened).toHaveLength(1);
+    expect(p.opened[0]!.closeReason).toBe("pool closed");
+  });
+
+  it("close() called twice gives the same promise, which resolves", async () => {
+    const p = fakePool();
+    p.send(A);
+    p.opened[0]!.connected();
+    const a = p.pool.close();
+    const b = p.pool.close();
+    expect(b).toBe(a);
+    p.opened[0]!.serve();
+    await a;
+  });
+
+  it("a request after close() fails at once, naming the origin", async () => {
+    const p = fakePool();
+    await p.pool.close();
+    const late = p.send(A);
+    await settled();
+    const error = late.state() as Error & { origin?: string };
+    expect(error.message).toMatch(/^the connection pool is closed/);
+    expect(error.origin).toBe("http://a.test:80");
+  });
+});
+
+describe("idle expiry, connection by connection", () => {
+  it("each idle connection closes at its own deadline, not at the first one's or the last one's", () => {
+    const p = fakePool({ limits: { keepAliveExpiry: 100 } });
+    const [a, b, c] = p.usedIdle(A, B, C); // idle at t, t+5, t+10
+    p.clock.advance(100 - 15); // the first one's deadline
+    expect([a!.state, b!.state, c!.state]).toEqual(["closed", "idle", "idle"]);
+    p.clock.advance(5);
+    expect([b!.state, c!.state]).toEqual(["closed", "idle"]);
+    p.clock.advance(5);
+    expect(c!.state).toBe("closed");
+    expect(p.clock.pending).toBe(0);
+    checked(p);
+  });
+});
+
+describe("abort signals: listened to while needed, and no longer", () => {
+  it("leaves no listener on the signal once a request has ended, however it ended", async () => {
+    const p = fakePool({ limits: { maxConnections: 1 } });
+    const signals = [new AbortController(), new AbortController(), new AbortController()];
+    const served = p.send(A, { signal: signals[0]!.signal });
+    const queued = p.send(A, { signal: signals[1]!.signal }); // waits in the queue, then is served
+    p.opened[0]!.connected();
+    expect(getEventListeners(signals[0]!.signal, "abort")).toHaveLength(1);
+    expect(getEventListeners(signals[1]!.signal, "abort")).toHaveLength(1);
+    p.opened[0]!.serve();
+    p.opened[0]!.serve();
+    const aborted = p.send(A, { signal: signals[2]!.signal });
+    p.opened[0]!.respond();
+    signals[2]!.abort();
+    await settled();
+    expect([served.state(), queued.state()]).toEqual(["ok", "ok"]);
+    expect(aborted.state()).not.toBe("pending");
+    for (const c of signals) expect(getEventListeners(c.signal, "abort")).toHaveLength(0);
+  });
+
+  it("an abort names the phase the request was in: waiting in the pool, or connecting", async () => {
+    const p = fakePool({ limits: { maxConnections: 1 } });
+    const connecting = new AbortController();
+    const waiting = new AbortController();
+    const a = p.send(A, { signal: connecting.signal });
+    const b = p.send(A, { signal: waiting.signal });
+    waiting.abort();
+    connecting.abort();
+    await settled();
+    expect((b.state() as AbortError).phase).toBe("pool wait");
+    expect((a.state() as AbortError).phase).toBe("connect");
+  });
+});
+
+describe("options", () => {
+  it("names the option it refuses", () => {
+    expect(() => fakePool({ pipelining: 0 })).toThrow(/pipelining/);
+    expect(() => fakePool({ connectRetries: -1 })).toThrow(/connectRetries/);
+  });
+});
+

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DeadlineTimer } from "../../src/pool/deadline-timer.js";
 import { EventSink, type PoolEvent } from "../../src/pool/events.js";
 import { resolveLimits, wholeNumber } from "../../src/pool/limits.js";
+import { LinkedQueue } from "../../src/pool/linked-queue.js";
 import { WaitDeadlines } from "../../src/pool/wait-deadlines.js";
 import { FakeClock } from "../support/fake-pool.js";
 
@@ -131,5 +132,27 @@ describe("WaitDeadlines", () => {
     d.add(e, 300);
     expect(d.expire(1500, (x) => due.push(x))).toBe(Infinity);
     expect(due).toEqual([b, e]);
+  });
+
+  it("keeps every item added under one timeout, in order", () => {
+    const d = new WaitDeadlines<{ deadline: number }>();
+    const items = [item(10), item(20), item(30)];
+    for (const x of items) d.add(x, 10);
+    const due: { deadline: number }[] = [];
+    expect(d.expire(30, (x) => due.push(x))).toBe(Infinity);
+    expect(due).toEqual(items);
+  });
+});
+
+describe("LinkedQueue", () => {
+  it("removes a node only from the queue that holds it", () => {
+    const a = new LinkedQueue<string>();
+    const b = new LinkedQueue<string>();
+    const x = a.push("x");
+    b.push("y");
+    b.remove(x); // not b's: nothing happens to either queue
+    expect([a.size, b.size, a.first(), b.first()]).toEqual([1, 1, "x", "y"]);
+    a.remove(x);
+    expect([a.size, a.first()]).toEqual([0, undefined]);
   });
 });

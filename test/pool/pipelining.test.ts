@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AbortError } from "../../src/errors.js";
 import { Client, HTTPTransport } from "../../src/index.js";
 import { useCleanup } from "../support/cleanup.js";
-import { httpServer, onRequests, rawServer, sleep } from "../support/servers.js";
+import { eventually, httpServer, onRequests, rawServer, sleep } from "../support/servers.js";
 
 const { defer, serve } = useCleanup();
 
@@ -106,3 +106,43 @@ describe("HTTP/1.1 pipelining (opt-in)", () => {
     expect(s.accepted).toBe(2);
   });
 });
+
+describe("pipelining onto busy connections", () => {
+  it("a request goes behind the connection with the fewest requests in flight", async () => {
+    // Holds every answer until release(); writes down which connection each path came in on.
+    const seen: { connection: number; path: string }[] = [];
+    const sockets: { socket: import("node:net").Socket; paths: string[] }[] = [];
+    const s = await serve(rawServer((socket, index) => {
+      sockets[index] = { socket, paths: [] };
+      onRequests(socket, (head) => {
+        const path = head.split(" ")[1]!;
+        seen.push({ connection: index, path });
+        sockets[index]!.paths.push(path);
+      });
+    }));
+    const c = client(3, 2);
+    const get = (path: string) => c.get(s.url(path)).then((r) => r.text());
+    const a = get("/a");
+    const b = get("/b");
+    await eventually(() => seen.length === 2); // one connection each: 1 and 1 in flight
+    const first = seen.find((x) => x.path === "/a")!.connection;
+    const second = 1 - first;
+    const cc = get("/c"); // a tie: either
+    await eventually(() => seen.length === 3);
+    const tookC = seen[2]!.connection;
+    const d = get("/d"); // 2 and 1 in flight: the one with 1
+    await eventually(() => seen.length === 4);
+    expect(seen[3]!.connection).toBe(tookC === first ? second : first);
+    const more = ["/e", "/f"].map(get); // three in flight on each: both full
+    await eventually(() => seen.length === 6);
+    const last = get("/g"); // waits for room: no connection can take it now
+    for (const { socket, paths } of sockets) socket.write(paths.map((p) => `HTTP/1.1 200 OK\r\nContent-Length: ${p.length}\r\n\r\n${p}`).join(""));
+    expect(await Promise.all([a, b, cc, d, ...more])).toEqual(["/a", "/b", "/c", "/d", "/e", "/f"]);
+    await eventually(() => seen.length === 7);
+    const g = sockets[seen[6]!.connection]!;
+    g.socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n/g");
+    expect(await last).toBe("/g");
+    expect(s.accepted).toBe(2);
+  });
+});
+
