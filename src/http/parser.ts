@@ -159,13 +159,15 @@ export class ResponseParser {
       throw err;
     }
     if (this.pending) this.fail(this.pending);
-    if (code === ERROR.PAUSED || code === ERROR.PAUSED_UPGRADE) {
+    // onMessageComplete() pauses llhttp at the end of every final response, a 101 included.
+    if (code === ERROR.PAUSED) {
       this.leftover = chunk.length - this.llhttp.errorOffset();
       return this.state;
     }
     if (code !== ERROR.OK) {
       this.fail(new RemoteProtocolError(this.llhttp.errorName(code), this.llhttp.errorReason(), before + this.llhttp.errorOffset()));
     }
+    // Stryker disable next-line ConditionalExpression: past the head the count stays what the head's was, within the limit
     if (this.state === "head" && this.headRawBytes > this.maxHeaderSize) {
       this.fail(this.headersTooLarge());
     }
@@ -280,11 +282,13 @@ export class ResponseParser {
       this.handler.onInformational?.(status);
       return 1;
     }
+    // Stryker disable next-line EqualityOperator: 100 never gets here (it is informational, above)
     if (status < 100 || status > 599) {
       this.pending = new RemoteProtocolError("HPE_INVALID_STATUS", `status code ${status} is outside 100-599`, this.received);
       return -1;
     }
-    if (major !== 1 || (minor !== 0 && minor !== 1)) {
+    // llhttp accepts 0.9, 1.0, 1.1 and 2.0 (it refuses 1.2 and the rest itself): only 1.x is HTTP/1.1's.
+    if (major !== 1) {
       this.pending = new RemoteProtocolError("HPE_INVALID_VERSION", `unsupported HTTP version ${major}.${minor}`, this.received);
       // Stryker disable next-line UnaryOperator: llhttp does not keep a connection of an unknown version alive, so it parses nothing after this message either way
       return -1;

@@ -447,7 +447,6 @@ export class ConnectionPool implements ConnectionOwner<PooledConnection>, JobOwn
       // The connection was opened for this job alone; it goes with it. Its close reaches
       // connectionClosed(), which settles the job and gives the slot to the next waiter.
       job.connection!.abort(error);
-    // Stryker disable next-line ConditionalExpression: the last of the three stages a job can be aborted in
     } else if (job.stage === "backoff") {
       this.endBackoff(job);
       this.settle(job, error);

@@ -293,10 +293,12 @@ describe("ResponseParser, one rule at a time", () => {
     expect(head("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n")).toBe(true);
   });
 
-  it("status 599 is a status; 600 and HTTP/2.0 are refused in words", () => {
+  it("status 599 is a status; 600, HTTP/0.9, /1.2 and /2.0 are refused in words", () => {
     expect(parse(Buffer.from("HTTP/1.1 599 Custom\r\nContent-Length: 0\r\n\r\n")).head!.status).toBe(599);
     expect(fail("HTTP/1.1 600 OK\r\nContent-Length: 0\r\n\r\n").message).toBe("HPE_INVALID_STATUS: status code 600 is outside 100-599");
     expect(fail("HTTP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n").message).toBe("HPE_INVALID_VERSION: unsupported HTTP version 2.0");
+    expect(fail("HTTP/0.9 200 OK\r\nContent-Length: 0\r\n\r\n").message).toBe("HPE_INVALID_VERSION: unsupported HTTP version 0.9");
+    expect(fail("HTTP/1.2 200 OK\r\nContent-Length: 0\r\n\r\n").message).toBe("HPE_INVALID_VERSION: Invalid HTTP version"); // llhttp's own
   });
 
   it("a refused response reports nothing to the handler, even when a good one follows in the same chunk", () => {
