@@ -18,6 +18,7 @@ import {
   StreamConsumed,
   TooManyRedirects,
   UnsupportedProtocol,
+  WriteTimeout,
   VERSION,
   get,
   post,
@@ -267,6 +268,20 @@ describe("timeouts and cancellation", () => {
     expect(err).toBeInstanceOf(ReadTimeout);
     expect((err as Error).message).toMatch(new RegExp(`GET ${s.url()}.*read head`));
     expect(await (await c.get(s.url(), { timeout: { read: 2000 } })).text()).toBe("slow");
+  });
+
+  it("a body the server never reads fails with WriteTimeout once writing makes no progress for the write timeout", async () => {
+    // The server takes the head and then reads nothing: the socket's buffers fill and the write stalls.
+    const s = await serve(rawServer((socket) => socket.pause()));
+    const c = client({ timeout: { connect: 2000, read: 2000, write: 200, pool: 2000 } });
+    async function* endless() {
+      for (;;) yield Buffer.alloc(64 * 1024, "w");
+    }
+    const err = await c.post(s.url("/upload"), { content: endless() }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WriteTimeout);
+    expect((err as WriteTimeout).phase).toBe("write");
+    expect((err as Error).message).toMatch(new RegExp(`^write made no progress for 200 ms .*POST ${s.url("/upload")}`));
+    expect(c.stats().connections).toBe(0);
   });
 
   it("a Request built by hand carries its timeouts in extensions, as in httpx", async () => {

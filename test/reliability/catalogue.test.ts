@@ -76,6 +76,7 @@ async function runCase(c: Case, oneByte: boolean): Promise<void> {
       if (e.phase !== undefined) expect((err as HTTPError).phase).toBe(e.phase);
       // The system's error is kept, not just described.
       if (e.cause !== undefined) expect(((err as Error).cause as NodeJS.ErrnoException | undefined)?.code).toBe(e.cause);
+      if (e.says !== undefined) expect(err.message.startsWith(e.says), err.message).toBe(true);
       // Every error names the request and keeps the context.
       expect(err.message).toContain(`${method} ${url}`);
     } else {

@@ -41,7 +41,7 @@ export interface Case {
   nextAtOnce?: boolean;
   expect:
     | { status: number; body?: string; reused: boolean }
-    | { error: abstract new (...args: never[]) => Error; code?: string; phase?: string; anyReuse?: true; cause?: string };
+    | { error: abstract new (...args: never[]) => Error; code?: string; phase?: string; anyReuse?: true; cause?: string; /** How the message begins. */ says?: string };
   /** One line for docs/reliability.md. */
   why: string;
 }
@@ -80,14 +80,14 @@ export const catalogue: Case[] = [
   { group: "framing", name: "three-digit status out of range", script: ["HTTP/1.1 999 Odd\r\nContent-Length: 0\r\n\r\n"], expect: protocol("HPE_INVALID_STATUS"), why: "status codes are 100-599" },
 
   // --- premature close and reset, at every phase
-  { group: "close and reset", name: "close before the status line", script: ["end"], expect: protocol("INCOMPLETE_RESPONSE", "read head"), why: "on a new connection nothing is retried: the server may have acted" },
-  { group: "close and reset", name: "reset before the status line", script: ["reset"], expect: { error: ReadError, phase: "read head", cause: "ECONNRESET" }, why: "ECONNRESET kept as the cause" },
+  { group: "close and reset", name: "close before the status line", script: ["end"], expect: { ...protocol("INCOMPLETE_RESPONSE", "read head"), says: "INCOMPLETE_RESPONSE: the server closed the connection before sending a response" }, why: "on a new connection nothing is retried: the server may have acted" },
+  { group: "close and reset", name: "reset before the status line", script: ["reset"], expect: { error: ReadError, phase: "read head", cause: "ECONNRESET", says: "read failed: read ECONNRESET" }, why: "ECONNRESET kept as the cause" },
   { group: "close and reset", name: "close inside the status line", script: ["HTTP/1.1 20", "end"], expect: protocol("INCOMPLETE_RESPONSE", "read head"), why: "a cut head is an error" },
   { group: "close and reset", name: "close inside the headers", script: ["HTTP/1.1 200 OK\r\nContent-Le", "end"], expect: protocol("INCOMPLETE_RESPONSE", "read head"), why: "a cut head is an error" },
   { group: "close and reset", name: "reset inside the headers", script: ["HTTP/1.1 200 OK\r\nContent-Le", { wait: 20 }, "reset"], expect: { error: ReadError, cause: "ECONNRESET" }, why: "ECONNRESET kept as the cause" },
-  { group: "close and reset", name: "close inside a Content-Length body", script: [head("200 OK", "Content-Length: 100") + "only part", "end"], expect: protocol("INCOMPLETE_RESPONSE", "read body"), why: "a body cut short is an error, never a short success" },
-  { group: "close and reset", name: "reset inside a Content-Length body", script: [head("200 OK", "Content-Length: 100") + "only part", { wait: 20 }, "reset"], expect: { error: ReadError, phase: "read body", cause: "ECONNRESET" }, why: "a body cut short is an error" },
-  { group: "close and reset", name: "close inside a chunk", script: [chunked() + "a\r\nonly", "end"], expect: protocol("INCOMPLETE_RESPONSE", "read body"), why: "a body cut short is an error" },
+  { group: "close and reset", name: "close inside a Content-Length body", script: [head("200 OK", "Content-Length: 100") + "only part", "end"], expect: { ...protocol("INCOMPLETE_RESPONSE", "read body"), says: "INCOMPLETE_RESPONSE: the server closed the connection after 9 of 100 body bytes" }, why: "a body cut short is an error, never a short success" },
+  { group: "close and reset", name: "reset inside a Content-Length body", script: [head("200 OK", "Content-Length: 100") + "only part", { wait: 20 }, "reset"], expect: { error: ReadError, phase: "read body", cause: "ECONNRESET", says: "read failed: read ECONNRESET" }, why: "a body cut short is an error" },
+  { group: "close and reset", name: "close inside a chunk", script: [chunked() + "a\r\nonly", "end"], expect: { ...protocol("INCOMPLETE_RESPONSE", "read body"), says: "INCOMPLETE_RESPONSE: the server closed the connection before the end of the chunked body, after 4 body bytes" }, why: "a body cut short is an error" },
   { group: "close and reset", name: "close between chunks", script: [chunked() + "2\r\nhi\r\n", "end"], expect: protocol("INCOMPLETE_RESPONSE", "read body"), why: "no last chunk, no complete body" },
   { group: "close and reset", name: "close inside the trailers", script: [chunked() + "0\r\nX-T: 1\r\n", "end"], expect: protocol("INCOMPLETE_RESPONSE", "read body"), why: "the message did not end" },
   { group: "close and reset", name: "close-delimited body ends at EOF", script: [head("200 OK") + "until the end", "end"], expect: { status: 200, body: "until the end", reused: false }, why: "the only framing where EOF is the end (RFC 9112 §6.3 rule 8)" },
@@ -99,9 +99,9 @@ export const catalogue: Case[] = [
   { group: "early response", name: "200 before the request body was read", request: { method: "POST", body: Buffer.alloc(32 * 1024 * 1024, "u") }, script: ["stop reading", ok("early")], expect: { status: 200, body: "early", reused: false }, why: "the answer is returned; the half-sent connection is never reused" },
 
   // --- timeouts
-  { group: "timeouts", name: "no response at all", request: { readTimeout: 200 }, script: ["stall"], expect: { error: ReadTimeout, phase: "read head" }, why: "ReadTimeout, connection closed" },
+  { group: "timeouts", name: "no response at all", request: { readTimeout: 200 }, script: ["stall"], expect: { error: ReadTimeout, phase: "read head", says: "no data from the server for 200 ms" }, why: "ReadTimeout, connection closed" },
   { group: "timeouts", name: "headers dribbled slowly but steadily", request: { readTimeout: 300 }, wholeWritesOnly: true, script: [..."HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi".split("").flatMap((c) => [c, { wait: 5 }])], expect: { status: 200, body: "hi", reused: true }, why: "the read timeout is per read, not per response" },
-  { group: "timeouts", name: "body stalls after the head", request: { readTimeout: 200 }, script: [head("200 OK", "Content-Length: 10") + "12345", "stall"], expect: { error: ReadTimeout, phase: "read body" }, why: "ReadTimeout in the body phase" },
+  { group: "timeouts", name: "body stalls after the head", request: { readTimeout: 200 }, script: [head("200 OK", "Content-Length: 10") + "12345", "stall"], expect: { error: ReadTimeout, phase: "read body", says: "no data from the server for 200 ms" }, why: "ReadTimeout in the body phase" },
   { group: "timeouts", name: "slow but steady body", request: { readTimeout: 300 }, wholeWritesOnly: true, script: [chunked(), ...Array.from({ length: 8 }, () => ["1\r\na\r\n", { wait: 60 }] as Step[]).flat(), "0\r\n\r\n"], expect: { status: 200, body: "aaaaaaaa", reused: true }, why: "total time above the timeout is fine while bytes keep coming" },
 
   // --- limits
