@@ -733,3 +733,36 @@ describe("options", () => {
   });
 });
 
+describe("aborts that change nothing else", () => {
+  it("an origin whose only waiter gives up stops waiting for a slot: the next free slot goes to nobody", async () => {
+    const p = fakePool({ limits: { maxConnections: 1 } });
+    const a = p.send(A);
+    p.opened[0]!.connected();
+    const ac = new AbortController();
+    const b = p.send(B, { signal: ac.signal }); // B waits for a slot
+    ac.abort();
+    await settled();
+    expect(b.state()).toBeInstanceOf(AbortError);
+    expect((b.state() as Error).message).toMatch(/^the request was aborted/);
+    checked(p);
+    p.opened[0]!.serve(); // A's connection is not closed to make room for B, who is gone
+    expect(p.opened).toHaveLength(1);
+    expect(p.pool.stats()).toMatchObject({ connections: 1, idle: 1 });
+    await settled();
+    expect(a.state()).toBe("ok");
+  });
+
+  it("an aborted waiter does not close another origin's idle connection", async () => {
+    const p = fakePool({ limits: { maxConnectionsPerHost: 1 } });
+    const [idleB] = p.usedIdle(B);
+    p.send(A);
+    p.opened[1]!.connected();
+    const ac = new AbortController();
+    p.send(A, { signal: ac.signal }); // queued behind the first A
+    ac.abort();
+    await settled();
+    expect(idleB!.state).toBe("idle");
+    checked(p);
+  });
+});
+
