@@ -18,6 +18,7 @@ import {
   StreamConsumed,
   TooManyRedirects,
   UnsupportedProtocol,
+  WriteError,
   WriteTimeout,
   VERSION,
   get,
@@ -196,11 +197,43 @@ describe("responses", () => {
     let n = 0;
     for await (const chunk of r) n += chunk.length;
     expect(n).toBe(100_000);
-    await expect(r.bytes()).rejects.toBeInstanceOf(StreamConsumed);
+    await expect(r.bytes()).rejects.toThrow(new StreamConsumed("the response body has already been read"));
     const r2 = await c.stream("GET", s.url());
     await r2.close();
-    await expect(r2.bytes()).rejects.toBeInstanceOf(StreamClosed);
+    await expect(r2.bytes()).rejects.toThrow(new StreamClosed("the response body was closed"));
     expect(c.stats().totals.opened).toBe(1);
+  });
+
+  it("a reader waiting for more of a body that is closed under it gets StreamClosed, in words", async () => {
+    const s = await serve(httpServer((_req, res) => {
+      res.writeHead(200, { "content-length": "10" });
+      res.write("12345"); // and the rest never comes
+    }));
+    const c = client();
+    const r = await c.stream("GET", s.url());
+    const it = r[Symbol.asyncIterator]();
+    expect(Buffer.from((await it.next()).value as Uint8Array).toString()).toBe("12345");
+    const waiting = it.next();
+    await r.close();
+    await expect(waiting).rejects.toThrow(new StreamClosed("the response body was closed before it was fully read"));
+  });
+
+  it("a request body whose source throws fails the request with WriteError, keeping the source's error", async () => {
+    const s = await serve(httpServer((req, res) => {
+      req.resume();
+      req.on("end", () => res.end("unexpected"));
+    }));
+    const c = client();
+    const broken = new Error("disk on fire");
+    async function* body() {
+      yield Buffer.from("first part");
+      throw broken;
+    }
+    const err = await c.post(s.url("/up"), { content: body() }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WriteError);
+    expect((err as Error).message).toMatch(/^reading the request body failed/);
+    expect((err as Error).cause).toBe(broken);
+    expect(c.stats().connections).toBe(0);
   });
 
   it("await using closes a streamed response and the client", async () => {
