@@ -31,7 +31,12 @@ describe("originOf", () => {
       ["http://a.test/", "http://a.test:80"],
       ["http://a.test?q", "http://a.test:80"],
       ["http://b.test/", "http://b.test:80"],
+      ["http://c.test/?next=http://b.test/", "http://c.test:80"], // ends like the previous one
     ];
     for (const [url, origin] of sequence) expect(key(url!), url).toBe(origin);
+  });
+
+  it("refuses a scheme it cannot speak, naming it", () => {
+    expect(() => originOf(new URL("ftp://a.test/file"))).toThrow(new UnsupportedProtocol('unsupported URL scheme "ftp:" in ftp://a.test/file'));
   });
 });
