@@ -9,9 +9,9 @@ import { defineConfig, mergeConfig } from "vitest/config";
 import base from "./vitest.config.js";
 
 /**
- * MUTATE_SCOPE narrows the tests to those written against one layer, so that a folder's run fits
- * in an afternoon on two cores (the parser is covered by every test that makes a request, and
- * Stryker runs each covering test for each mutant): `npm run mutate:http`, `npm run mutate:net`.
+ * MUTATE_SCOPE picks the tests for one folder's run: `http` narrows them to those written against
+ * the HTTP layer (the parser is covered by every test that makes a request, and Stryker runs each
+ * covering test for each mutant), `net` widens them (below). `npm run mutate:http`, `mutate:net`.
  */
 const ALL = ["test/pool/**/*.test.ts", "test/http/**/*.test.ts", "test/transport/**/*.test.ts", "test/client/**/*.test.ts", "test/net/origin.test.ts", "test/net/connect.test.ts", "test/net/continue-upgrade.test.ts", "test/net/socks5.test.ts", "test/net/proxy-url.test.ts", "test/net/tls-errors.test.ts", "test/net/http-tunnel.test.ts", "test/net/exchange.test.ts", "test/net/phase-timer.test.ts", "test/reliability/catalogue.test.ts", "test/reliability/tls.test.ts", "test/reliability/injection.test.ts", "test/timeline/**/*.test.ts"];
 const SCOPES: Record<string, string[]> = {
