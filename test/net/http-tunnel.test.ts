@@ -3,16 +3,15 @@
  * request we send, and every answer a proxy can give, in words. test/net/proxy.test.ts runs it
  * against squid; this file reaches what squid never says.
  */
-import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { ProxyError } from "../../src/errors.js";
 import { openHttpTunnel } from "../../src/net/http-tunnel.js";
 import { originOf } from "../../src/net/origin.js";
 import { parseProxy } from "../../src/net/proxy.js";
 import { useCleanup } from "../support/cleanup.js";
-import { closeServer, listenOn } from "../support/servers.js";
+import { connectedSocket, rawServer } from "../support/servers.js";
 
-const { defer } = useCleanup();
+const { defer, serve } = useCleanup();
 
 interface Outcome {
   /** The CONNECT request as the proxy received it. */
@@ -24,20 +23,16 @@ interface Outcome {
 /** A proxy that reads the CONNECT head and answers with `answer`, written in the pieces given. */
 async function connect(answer: string[], target = "https://target.test/", proxyURL = "http://127.0.0.1:PORT"): Promise<Outcome> {
   let request = "";
-  const server = net.createServer((socket) => {
-    socket.on("error", () => {});
+  const server = await serve(rawServer((socket) => {
     socket.on("data", (chunk) => {
       request += chunk.toString("latin1");
       if (!request.includes("\r\n\r\n")) return;
       for (const piece of answer) socket.write(piece, "latin1");
     });
-  });
-  const port = await listenOn(server);
-  defer(() => closeServer(server));
-  const socket = net.connect(port, "127.0.0.1");
+  }));
+  const socket = await connectedSocket(server.port);
   defer(() => socket.destroy());
-  await new Promise<void>((ok) => socket.once("connect", ok));
-  const proxy = parseProxy(proxyURL.replace("PORT", String(port)), "the test");
+  const proxy = parseProxy(proxyURL.replace("PORT", String(server.port)), "the test");
   return new Promise((ok) => {
     openHttpTunnel(socket, originOf(new URL(target)), proxy, (error, rest) => ok({ request, ...(error ? { error } : {}), ...(rest?.length ? { rest: rest.toString("latin1") } : {}) }));
   });

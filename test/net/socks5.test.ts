@@ -5,16 +5,15 @@
  * test/net/proxy.test.ts runs the same code against microsocks; this file reaches what a
  * well-behaved proxy never does.
  */
-import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { ProxyError } from "../../src/errors.js";
 import { originOf } from "../../src/net/origin.js";
 import { parseProxy } from "../../src/net/proxy.js";
 import { openSocksTunnel, type Resolve } from "../../src/net/socks5.js";
 import { useCleanup } from "../support/cleanup.js";
-import { closeServer, listenOn } from "../support/servers.js";
+import { connectedSocket, rawServer } from "../support/servers.js";
 
-const { defer } = useCleanup();
+const { defer, serve } = useCleanup();
 
 /** One step of the proxy's script: wait for `take` bytes from the client, note them, answer. */
 interface Step {
@@ -34,7 +33,7 @@ interface Outcome {
 
 async function handshake(proxyURL: string, target: string, script: Step[], resolve: Resolve = (_h, done) => done(null, "127.0.0.1", 4)): Promise<Outcome> {
   const sent: string[] = [];
-  const server = net.createServer((socket) => {
+  const server = await serve(rawServer((socket) => {
     let gathered = Buffer.alloc(0);
     let step = 0;
     socket.on("data", (chunk) => {
@@ -46,14 +45,10 @@ async function handshake(proxyURL: string, target: string, script: Step[], resol
         socket.write(typeof answer === "string" ? Buffer.from(answer, "latin1") : Buffer.from(answer));
       }
     });
-    socket.on("error", () => {});
-  });
-  const port = await listenOn(server);
-  defer(() => closeServer(server));
-  const proxy = parseProxy(proxyURL.replace("PORT", String(port)), "the test");
-  const socket = net.connect(port, "127.0.0.1");
+  }));
+  const proxy = parseProxy(proxyURL.replace("PORT", String(server.port)), "the test");
+  const socket = await connectedSocket(server.port);
   defer(() => socket.destroy());
-  await new Promise<void>((ok) => socket.once("connect", ok));
   return new Promise((ok) => {
     openSocksTunnel(socket, originOf(new URL(target)), proxy, resolve, (error, rest) => {
       ok({ sent, ...(error ? { error } : {}), ...(rest ? { rest: rest.toString("latin1") } : {}) });

@@ -122,6 +122,13 @@ export function onRequests(socket: net.Socket, onRequest: (head: string, n: numb
   });
 }
 
+/** A client socket connected to `port` on 127.0.0.1 (for tests that drive a handshake on it themselves). */
+export async function connectedSocket(port: number): Promise<net.Socket> {
+  const socket = net.connect(port, "127.0.0.1");
+  await new Promise<void>((ok, fail) => socket.once("connect", ok).once("error", fail));
+  return socket;
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `check` until it is true or `ms` pass. */
