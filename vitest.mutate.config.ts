@@ -13,7 +13,7 @@ import base from "./vitest.config.js";
  * the HTTP layer (the parser is covered by every test that makes a request, and Stryker runs each
  * covering test for each mutant), `net` widens them (below). `npm run mutate:http`, `mutate:net`.
  */
-const ALL = ["test/pool/**/*.test.ts", "test/http/**/*.test.ts", "test/transport/**/*.test.ts", "test/client/**/*.test.ts", "test/net/origin.test.ts", "test/net/connect.test.ts", "test/net/continue-upgrade.test.ts", "test/net/socks5.test.ts", "test/net/proxy-url.test.ts", "test/net/tls-errors.test.ts", "test/net/http-tunnel.test.ts", "test/net/exchange.test.ts", "test/net/phase-timer.test.ts", "test/reliability/catalogue.test.ts", "test/reliability/tls.test.ts", "test/reliability/injection.test.ts", "test/timeline/**/*.test.ts"];
+const ALL = ["test/pool/**/*.test.ts", "test/http/**/*.test.ts", "test/transport/**/*.test.ts", "test/client/**/*.test.ts", "test/net/origin.test.ts", "test/net/connect.test.ts", "test/net/continue-upgrade.test.ts", "test/net/socks5.test.ts", "test/net/proxy-url.test.ts", "test/net/tls-errors.test.ts", "test/net/http-tunnel.test.ts", "test/net/exchange.test.ts", "test/net/phase-timer.test.ts", "test/net/connection.test.ts", "test/net/body.test.ts", "test/net/read-buffer.test.ts", "test/net/request-writer.test.ts", "test/reliability/catalogue.test.ts", "test/reliability/tls.test.ts", "test/reliability/injection.test.ts", "test/timeline/**/*.test.ts"];
 const SCOPES: Record<string, string[]> = {
   http: ["test/http/**/*.test.ts", "test/reliability/catalogue.test.ts", "test/reliability/injection.test.ts"],
   // src/net is reached from every layer above it, and many of its rules (timeouts, TLS client

@@ -511,10 +511,12 @@ export class Connection implements BodySource {
     }
     const exchanges = this.exchanges.splice(0);
     const noneOwn = owns !== undefined && !exchanges.some(owns);
+    // Read before the loop gives `error` its context: the others' messages quote it bare, all alike.
+    const said = error.message;
     for (let i = 0; i < exchanges.length; i++) {
       const ex = exchanges[i]!;
       const own = owns === undefined ? i === 0 : owns(ex);
-      const err = own ? error : noneOwn ? new ReadError(error.message) : new ReadError(`the connection failed before this pipelined request was answered: ${error.message}`, { cause: error });
+      const err = own ? error : noneOwn ? new ReadError(said) : new ReadError(`the connection failed before this pipelined request was answered: ${said}`, { cause: error });
       withContext(err, this.origin.key, ex.phase);
       if (ex.body !== undefined) {
         ex.body.fail(err);
