@@ -9,9 +9,9 @@ import { describe, expect, it } from "vitest";
 import { ProxyError } from "../../src/errors.js";
 import { originOf } from "../../src/net/origin.js";
 import { parseProxy } from "../../src/net/proxy.js";
-import { openSocksTunnel, type Resolve } from "../../src/net/socks5.js";
+import { lookup, openSocksTunnel, type Resolve } from "../../src/net/socks5.js";
 import { useCleanup } from "../support/cleanup.js";
-import { connectedSocket, rawServer } from "../support/servers.js";
+import { connectedSocket, eventually, rawServer } from "../support/servers.js";
 
 const { defer, serve } = useCleanup();
 
@@ -167,7 +167,7 @@ describe("SOCKS5 refusals and bad replies, in words", () => {
       { take: 5, answer: [1, 1] },
     ]);
     expect(message(denied)).toMatch(/rejected the username and password: authentication failed$/);
-    for (const [user, pass, ok] of [["a".repeat(255), "p", true], ["a".repeat(256), "p", false], ["u", "b".repeat(256), false]] as const) {
+    for (const [user, pass, ok] of [["a".repeat(255), "p", true], ["a".repeat(256), "p", false], ["u", "b".repeat(255), true], ["u", "b".repeat(256), false]] as const) {
       const o = await handshake(`socks5://${user}:${pass}@127.0.0.1:PORT`, "http://127.0.0.1:80/", [
         { take: 3, answer: [5, 2] },
         { take: 3 + user.length + pass.length, answer: [1, 0] },
@@ -205,4 +205,75 @@ describe("SOCKS5 refusals and bad replies, in words", () => {
     expect(o.error!.cause).toBe(cause);
     expect(o.sent).toEqual(["050100"]);
   });
+
+  it("a name socks5:// resolves to an IPv4-mapped IPv6 address goes as 16 bytes, its dotted tail converted", async () => {
+    const o = await handshake("socks5://127.0.0.1:PORT", "http://mapped.test/", [
+      { take: 3, answer: [5, 0] },
+      { take: 22, answer: OK_REPLY },
+    ], (_h, done) => done(null, "::ffff:192.168.10.200", 6));
+    expect(o.error).toBeUndefined();
+    expect(o.sent[1]).toBe("05010004" + "00000000000000000000ffffc0a80ac8" + "0050");
+  });
+
+  it("lookup() resolves with the system's resolver, in the IP family asked for", async () => {
+    const found = await new Promise<[string, number]>((ok, fail) => lookup(4)("localhost", (error, address, family) => (error ? fail(error) : ok([address, family]))));
+    expect(found).toEqual(["127.0.0.1", 4]);
+  });
+
+  it("a resolver that answers after the socket was destroyed: nothing is written, nothing thrown", async () => {
+    let late!: () => void;
+    const server = await serve(rawServer((socket) => socket.once("data", () => socket.write(Buffer.from([5, 0])))));
+    const socket = await connectedSocket(server.port);
+    const outcome: string[] = [];
+    openSocksTunnel(socket, originOf(new URL("http://slow.test/")), parseProxy(`socks5://127.0.0.1:${server.port}`, "the test"), (_h, done) => (late = () => done(null, "10.0.0.1", 4)), (error) => outcome.push(String(error)));
+    await eventually(() => late !== undefined);
+    socket.destroy();
+    late();
+    await new Promise((r) => setImmediate(r));
+    expect(socket.bytesWritten).toBe(3); // the greeting only
+    expect(outcome).toEqual([]);
+  });
 });
+
+describe("SOCKS5 replies cut into pieces", () => {
+  /**
+   * A proxy that answers each step one byte at a time, a few milliseconds apart, so that each reply
+   * comes in several reads, and sends "ok" through the tunnel with the last byte of the last reply.
+   */
+  async function dribbled(proxyURL: string, steps: { take: number; answer: number[] }[]): Promise<Outcome> {
+    const sent: string[] = [];
+    const server = await serve(rawServer((socket) => {
+      socket.setNoDelay(true);
+      let gathered = Buffer.alloc(0);
+      let step = 0;
+      socket.on("data", (chunk) => {
+        gathered = Buffer.concat([gathered, chunk]);
+        if (step >= steps.length || gathered.length < steps[step]!.take) return;
+        const { take, answer } = steps[step++]!;
+        sent.push(gathered.subarray(0, take).toString("hex"));
+        gathered = gathered.subarray(take);
+        // One byte at a time; the last step's last byte comes with the first bytes through the tunnel.
+        const last = step === steps.length;
+        const pieces = answer.map((byte, i) => Buffer.from(last && i === answer.length - 1 ? [byte, 0x6f, 0x6b] : [byte]));
+        pieces.forEach((piece, i) => setTimeout(() => socket.write(piece), 3 * i));
+      });
+    }));
+    const socket = await connectedSocket(server.port);
+    defer(() => socket.destroy());
+    return new Promise((ok) => {
+      openSocksTunnel(socket, originOf(new URL("http://127.0.0.1:80/")), parseProxy(proxyURL.replace("PORT", String(server.port)), "the test"), (_h, done) => done(null, "127.0.0.1", 4), (error, rest) => ok({ sent, ...(error ? { error } : {}), ...(rest?.length ? { rest: rest.toString("latin1") } : {}) }));
+    });
+  }
+
+  it("each reply is waited for to its end: greeting, credentials, and a CONNECT reply bound to a name", async () => {
+    const o = await dribbled("socks5://u:p@127.0.0.1:PORT", [
+      { take: 3, answer: [5, 2] },
+      { take: 5, answer: [1, 0] },
+      { take: 10, answer: [5, 0, 0, 3, 3, 0x61, 0x62, 0x63, 0, 80] },
+    ]);
+    expect(o.error).toBeUndefined();
+    expect(o.sent).toEqual(["050102", "0101750170", "050100017f0000010050"]);
+    expect(o.rest).toBe("ok");
+  });
+});
+
