@@ -13,6 +13,18 @@ describe("originOf", () => {
 
   it("interns origins: the same object for every URL of one origin", () => {
     expect(originOf(new URL("http://a.test:8080/x?q"))).toBe(originOf(new URL("http://a.test:8080/y#f")));
+    // Not only the last one: another origin in between does not make a new object.
+    const a = originOf(new URL("http://intern-a.test/"));
+    originOf(new URL("http://intern-b.test/"));
+    expect(originOf(new URL("http://intern-a.test/other"))).toBe(a);
+  });
+
+  it("the interning is bounded: after more than a thousand other origins it starts again (an equal origin, a new object)", () => {
+    const a = originOf(new URL("http://bounded.test/"));
+    for (let i = 0; i < 1001; i++) originOf(new URL(`http://h${i}.bounded.test/`));
+    const again = originOf(new URL("http://bounded.test/x"));
+    expect(again).not.toBe(a);
+    expect(again).toEqual(a);
   });
 
   // originOf remembers the last origin by the start of its href: a URL that merely starts

@@ -36,6 +36,14 @@ describe("parseProxy", () => {
 
   it("refuses what is not a proxy URL, naming the option and never the password", () => {
     expect(() => parseProxy("http://user:hunter2@", "HTTPS_PROXY")).toThrow(new TypeError('HTTPS_PROXY: not a proxy URL: "http://user:[secure]@"'));
+    let thrown: unknown;
+    try {
+      parseProxy("http://[bad", "proxy");
+    } catch (e) {
+      thrown = e;
+    }
+    expect((thrown as Error).cause).toBeInstanceOf(TypeError); // the URL parser's own error, kept
+    expect(((thrown as Error).cause as NodeJS.ErrnoException).code).toBe("ERR_INVALID_URL");
     expect(() => parseProxy("ftp://h:2121", "proxy")).toThrow(UnsupportedProtocol);
     expect(() => parseProxy("ftp://h:2121", "proxy")).toThrow(/^proxy: unsupported proxy scheme "ftp:" in ftp:\/\/h:2121\/ \(http, https, socks5 and socks5h are\)/);
   });
