@@ -105,6 +105,7 @@ export class Dialing {
         : options.socketPath !== undefined
           ? { path: options.socketPath }
           : { host: origin.hostname, port: origin.port };
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: net.connect ignores these for a Unix socket; and happy eyeballs only shows with a name that has addresses of both families, which this machine's localhost has not
     if (!("path" in where)) Object.assign(where, { localAddress: options.localAddress, family, autoSelectFamily: family === 0 });
     const tlsFirst = proxy !== undefined ? proxy.scheme === "https" : origin.scheme === "https";
     if (tlsFirst) {
@@ -147,6 +148,7 @@ export class Dialing {
         this.afterProxy();
       });
     }
+    // Stryker disable next-line BooleanLiteral: Nagle's algorithm shows only as latency (a small write held behind an unacknowledged one), which no test can see without timing
     this.socket.setNoDelay(true);
   }
 
@@ -203,10 +205,12 @@ export class Dialing {
   }
 
   private finish(borrowed: boolean): void {
+    // Stryker disable next-line ConditionalExpression: an assertion; once done, the socket's events are no longer watched and a destroyed socket emits no "connect"
     if (this.stage === "done") return;
     this.stage = "done";
     const socket = this.socket;
     this.unwatch(socket);
+    // Stryker disable next-line ConditionalExpression: a socket read with `onread` emits no "data", so the listener would never run
     if (!borrowed) {
       socket.on("data", this.onData);
       socket.resume(); // a tunnel's handshake left it paused
@@ -219,6 +223,7 @@ export class Dialing {
   }
 
   private fail(err: Error | undefined): void {
+    // Stryker disable next-line ConditionalExpression: an assertion; cancel() and finish() stop watching the socket (a tunnel's, under the target's TLS, is destroyed with it), so no error reaches here after them
     if (this.stage === "done") return;
     const stage = this.stage;
     this.cancel();
@@ -231,6 +236,7 @@ export class Dialing {
     const { origin } = this;
     const proxy = origin.proxy;
     const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    // Stryker disable next-line ConditionalExpression: { cause: undefined } is no cause to HTTPError either
     const context = err === undefined ? {} : { cause: err };
     switch (stage) {
       case "connect": {

@@ -86,6 +86,7 @@ export class Exchange {
   /** Bytes read and dropped while draining (Connection's DRAIN_LIMIT bounds it). */
   drained = 0;
   /** The response's own verdict on keeping the connection (from its head). */
+  // Stryker disable next-line BooleanLiteral: always set from the head before the verdict reads it (a 101 has no verdict)
   keepAlive = false;
   /** A 101 to a request that asked to upgrade: held until the parser says where its head ends. */
   switched: ResponseHead | undefined;

@@ -25,10 +25,12 @@ export class PhaseTimer {
       return;
     }
     this.running = phase;
+    // Stryker disable next-line BlockStatement: a speed-up (one timer refreshed instead of a new one); a new timer of the same ms fires at the same time
     if (this.timer !== undefined && this.ms === ms) {
       this.timer.refresh();
       return;
     }
+    // Stryker disable next-line ConditionalExpression: clearTimeout(undefined) does nothing
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.ms = ms;
     this.timer = setTimeout(() => this.fire(), ms);
@@ -47,6 +49,7 @@ export class PhaseTimer {
   /** Frees the timer for good. */
   clear(): void {
     this.running = undefined;
+    // Stryker disable next-line ConditionalExpression: clearTimeout(undefined) does nothing
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
   }

@@ -264,6 +264,17 @@ describe("through a CONNECT proxy", () => {
     expect(d.reports).toBe(1);
   });
 
+  it("cancelled during the target's handshake inside the tunnel, then the tunnel reset: nothing is reported", async () => {
+    let proxySide!: net.Socket;
+    const proxy = await connectProxy(0, { then: (client) => client.once("data", () => (proxySide = client)) });
+    const d = dial(via("https://localhost/", proxy.port));
+    await eventually(() => proxySide !== undefined && d.dialing.stage === "tls");
+    d.dialing.cancel();
+    proxySide.resetAndDestroy();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(d.reports).toBe(0);
+  });
+
   it("cancelled while the proxy thinks: its late answer is ignored", async () => {
     let answer!: () => void;
     const proxy = await serve(rawServer((socket) => socket.once("data", () => (answer = () => socket.write("HTTP/1.1 200 OK\r\n\r\n")))));
