@@ -105,7 +105,6 @@ export class Dialing {
         : options.socketPath !== undefined
           ? { path: options.socketPath }
           : { host: origin.hostname, port: origin.port };
-    // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: net.connect ignores these for a Unix socket; and happy eyeballs only shows with a name that has addresses of both families, which this machine's localhost has not
     if (!("path" in where)) Object.assign(where, { localAddress: options.localAddress, family, autoSelectFamily: family === 0 });
     const tlsFirst = proxy !== undefined ? proxy.scheme === "https" : origin.scheme === "https";
     if (tlsFirst) {
@@ -148,7 +147,6 @@ export class Dialing {
         this.afterProxy();
       });
     }
-    // Stryker disable next-line BooleanLiteral: Nagle's algorithm shows only as latency (a small write held behind an unacknowledged one), which no test can see without timing
     this.socket.setNoDelay(true);
   }
 
