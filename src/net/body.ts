@@ -120,6 +120,7 @@ export class ResponseBody implements AsyncIterable<Uint8Array> {
       return Promise.resolve(this.takeChunks());
     }
     if (this.paused) {
+      // Stryker disable next-line BooleanLiteral: a collected body is never paused again, so the flag is not read after this
       this.paused = false;
       this.source.resume();
     }

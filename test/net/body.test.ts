@@ -138,6 +138,15 @@ describe("readAll() and its limit", () => {
     expect(calls).toEqual(["cancel"]);
   });
 
+  it("an ended body over the limit: rejected, and the source is not told (the connection has moved on)", async () => {
+    const { source, calls } = recorded();
+    const body = new ResponseBody(source);
+    body.push(bytes(20));
+    body.end();
+    await expect(body.readAll(10)).rejects.toThrow(new RangeError("body exceeds 10 bytes (20)"));
+    expect(calls).toEqual([]);
+  });
+
   it("the buffered bytes exactly at the limit are accepted", async () => {
     const body = new ResponseBody(recorded().source);
     body.push(bytes(12));

@@ -5,14 +5,17 @@
  * pool's retry rule reads). The pool is not here: these are the connection's own rules.
  */
 import type net from "node:net";
+import tls from "node:tls";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConnectError, ConnectTimeout, ReadError, ReadTimeout, StreamClosed, type TransportError, WriteError, WriteTimeout } from "../../src/errors.js";
 import { afterResponse, type ConnectOptions, Connection } from "../../src/net/connection.js";
 import type { ExchangeHandler, ExchangeTimeouts, Failure, IncomingResponse, OutgoingRequest } from "../../src/net/exchange.js";
-import { originOf } from "../../src/net/origin.js";
+import { forwardOrigin, type Origin, originOf, tunnelOrigin } from "../../src/net/origin.js";
+import { parseProxy } from "../../src/net/proxy.js";
 import { TlsConfig } from "../../src/net/tls-config.js";
+import { testCerts } from "../support/certs.js";
 import { useCleanup } from "../support/cleanup.js";
-import { eventually, onRequests, rawServer } from "../support/servers.js";
+import { closeServer, eventually, listenOn, onRequests, rawServer } from "../support/servers.js";
 
 const { defer, serve } = useCleanup();
 
@@ -27,6 +30,10 @@ interface Owned {
 }
 
 function open(url: string, options: Partial<ConnectOptions> = {}): Owned {
+  return openOrigin(originOf(new URL(url)), options);
+}
+
+function openOrigin(origin: Origin, options: Partial<ConnectOptions> = {}): Owned {
   const heard: string[] = [];
   let onReady!: () => void;
   let onClosed!: () => void;
@@ -34,7 +41,7 @@ function open(url: string, options: Partial<ConnectOptions> = {}): Owned {
   const closed = new Promise<void>((r) => (onClosed = r));
   const owned = { heard, closedWith: undefined as Error | undefined, ready, closed } as Owned;
   owned.conn = new Connection(
-    originOf(new URL(url)),
+    origin,
     { tls: new TlsConfig({}, false), connectTimeout: 5000, pipelining: 1, ...options },
     {
       connectionReady: () => {
@@ -606,5 +613,472 @@ describe("the read timeout counts silence, not the whole response (fake timers f
     expect(h.calls).toEqual(["written", "response 200"]);
     vi.advanceTimersByTime(1);
     await expect(it.next()).rejects.toThrow(ReadTimeout);
+  });
+});
+
+// --- rules named by the mutants that survived the fast suite (docs/testing.md)
+
+const certs = testCerts();
+
+/** A TLS server with the test CA's certificate; `onSecure` gets each connection once its handshake is done. */
+async function tlsServer(options: tls.TlsOptions = {}, onSecure: (socket: tls.TLSSocket) => void = () => {}): Promise<number> {
+  const server = tls.createServer({ cert: certs.valid.cert, key: certs.valid.key, ...options }, onSecure);
+  server.on("tlsClientError", () => {});
+  const port = await listenOn(server);
+  defer(() => closeServer(server));
+  return port;
+}
+
+const socketOf = (owned: Owned): net.Socket => (owned.conn as unknown as { socket: net.Socket }).socket;
+const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`simulated ${code}`), { code });
+
+describe("who a failure belongs to, and what the pool's retry rule is told", () => {
+  it("close() under the second request of a connection: reused", async () => {
+    const s = await answering((_head, n) => (n === 0 ? OK() : undefined));
+    const owned = await ready(s.url());
+    await send(owned).done;
+    const h = send(owned);
+    owned.conn.close("making room");
+    expect(h.failure).toMatchObject({ reused: true, beforeResponse: false, dropped: false });
+  });
+
+  it("junk where the second response should start: stale (before the response, dropped), so a GET may be retried", async () => {
+    const s = await answering((_head, n) => (n === 0 ? OK() : "XYZ junk\r\n\r\n"));
+    const owned = await ready(s.url());
+    await send(owned).done;
+    const h = send(owned);
+    await h.done;
+    expect(h.error).toMatchObject({ code: "HPE_INVALID_CONSTANT" });
+    expect(h.failure).toMatchObject({ reused: true, beforeResponse: true, dropped: true });
+  });
+
+  it("the same junk as a first response: not stale (the server got this request), not dropped", async () => {
+    const s = await answering(() => "XYZ junk\r\n\r\n");
+    const owned = await ready(s.url());
+    const h = send(owned);
+    await h.done;
+    expect(h.failure).toMatchObject({ reused: false, beforeResponse: false, dropped: false });
+  });
+
+  it("a bad response after a good head start is a protocol error, not stale, even on a reused connection", async () => {
+    const s = await answering((_head, n) => (n === 0 ? OK() : "HTTP/1.1 200 OK\r\ncontent-length: x\r\n\r\n"));
+    const owned = await ready(s.url());
+    await send(owned).done;
+    const h = send(owned);
+    await h.done;
+    expect(h.failure).toMatchObject({ reused: true, beforeResponse: false, dropped: false });
+  });
+
+  it("a TLS record where the first response should be: TLS_RESPONSE, in words", async () => {
+    // A TLS alert record (handshake failure), which is what a TLS server answers to plain HTTP.
+    const s = await answering(() => "\x15\x03\x01\x00\x02\x02\x28");
+    const owned = await ready(s.url());
+    const h = send(owned);
+    await h.done;
+    expect(h.error).toMatchObject({ code: "TLS_RESPONSE", detail: "TLS_RESPONSE: the server answered in TLS: is this an https:// port?" });
+  });
+
+  it("TLS-looking junk on a reused connection is stale junk, not a TLS port", async () => {
+    const s = await answering((_head, n) => (n === 0 ? OK() : "\x16\x03\x01junk"));
+    const owned = await ready(s.url());
+    await send(owned).done;
+    const h = send(owned);
+    await h.done;
+    expect(h.error).toMatchObject({ code: "HPE_INVALID_CONSTANT" });
+    expect(h.failure).toMatchObject({ beforeResponse: true, dropped: true });
+  });
+
+  it("aborting the second of two pipelined requests while the first's response is arriving: its own failure is before its response", async () => {
+    const s = await answering((_head, n) => (n === 0 ? "HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc" : undefined));
+    const owned = await ready(s.url(), { pipelining: 2 });
+    const [first, second] = [send(owned), send(owned)];
+    await first.answered;
+    owned.conn.abort(new ReadError("stop"), second.handler);
+    expect(second.failure).toMatchObject({ reused: true, beforeResponse: true, dropped: false });
+    await expect(first.response!.body.readAll()).rejects.toThrow("the connection failed before this pipelined request was answered: stop");
+  });
+
+  it("a handler that throws on the response: the body fails with ReadError, the handler's error as its cause", async () => {
+    const s = await answering(() => OK("body"));
+    const owned = await ready(s.url());
+    const h = heard();
+    const boom = new Error("handler bug");
+    let body: IncomingResponse["body"] | undefined;
+    owned.conn.send(get(), NO_LIMITS, {
+      ...h.handler,
+      onResponse: (r) => {
+        body = r.body;
+        throw boom;
+      },
+    });
+    await h.done;
+    const err = await body!.readAll().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReadError);
+    expect((err as ReadError).detail).toBe("reading the response failed");
+    expect((err as Error).cause).toBe(boom);
+    expect(h.calls).toEqual(["written", "end error"]);
+  });
+});
+
+describe("client certificates over TLS 1.3, where the refusal comes after the handshake", () => {
+  const withCert = () => new TlsConfig({ ca: certs.ca, cert: certs.selfSigned.cert, key: certs.selfSigned.key }, true);
+
+  it("presented, and the server closes before a byte: a ConnectError that says it probably refused the certificate", async () => {
+    const port = await tlsServer({}, (socket) => socket.end());
+    const owned = await ready(`https://localhost:${port}/`, { tls: withCert() });
+    const h = send(owned);
+    await h.done;
+    expect(h.error).toBeInstanceOf(ConnectError);
+    expect(h.error!.message).toBe(`the server localhost closed the connection right after the TLS handshake, before any answer: it probably refused our client certificate (${owned.conn.origin.key}, during connect)`);
+  });
+
+  it("no certificate presented, the same close: the response was cut short, nothing about certificates", async () => {
+    const port = await tlsServer({}, (socket) => socket.end());
+    const owned = await ready(`https://localhost:${port}/`, { tls: new TlsConfig({ ca: certs.ca }, true) });
+    const h = send(owned);
+    await h.done;
+    expect(h.error).toMatchObject({ code: "INCOMPLETE_RESPONSE" });
+  });
+
+  it("presented, but the server had already answered on this connection: a cut-short response, not a refusal", async () => {
+    const port = await tlsServer({}, (socket) => onRequests(socket, (_head, n) => (n === 0 ? socket.write(OK()) : socket.end())));
+    const owned = await ready(`https://localhost:${port}/`, { tls: withCert() });
+    await send(owned).done;
+    const h = send(owned);
+    await h.done;
+    expect(h.error).toMatchObject({ code: "INCOMPLETE_RESPONSE" });
+  });
+
+  it("presented, and some of the response came before the close: cut short, not a refusal", async () => {
+    const port = await tlsServer({}, (socket) => onRequests(socket, () => socket.end("HTTP/1.1 2")));
+    const owned = await ready(`https://localhost:${port}/`, { tls: withCert() });
+    const h = send(owned);
+    await h.done;
+    expect(h.error).toMatchObject({ code: "INCOMPLETE_RESPONSE" });
+  });
+
+  it("none presented to a server that requires one: its alert on the first read is a ConnectError in words, with the cause", async () => {
+    const port = await tlsServer({ requestCert: true, rejectUnauthorized: true, ca: certs.ca });
+    const owned = await ready(`https://localhost:${port}/`, { tls: new TlsConfig({ ca: certs.ca }, true) });
+    const h = send(owned);
+    await h.done;
+    expect(h.error).toBeInstanceOf(ConnectError);
+    expect(h.error!.message).toBe(`the server localhost requires a client certificate (tls.cert and tls.key) (${owned.conn.origin.key}, during connect)`);
+    expect((h.error!.cause as NodeJS.ErrnoException).code).toBe("ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED");
+  });
+
+  it("the same alert on a later request is a read failure, not a failure to connect (simulated: the socket reports it)", async () => {
+    const s = await answering((_head, n) => (n === 0 ? OK() : undefined));
+    const owned = await ready(s.url());
+    await send(owned).done;
+    const h = send(owned);
+    socketOf(owned).emit("error", errno("ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED"));
+    expect(h.error).toBeInstanceOf(ReadError);
+    expect(h.error!.detail).toBe("read failed: simulated ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED");
+  });
+});
+
+describe("socket events in between (simulated where no server can make them on cue)", () => {
+  it("EPIPE on our write after the server already answered (an early 413): ignored, the response is read to its end", async () => {
+    let server!: net.Socket;
+    const s = await serve(rawServer((socket) => {
+      server = socket;
+      socket.once("data", () => {
+        socket.pause(); // the 16 MiB body stays unread
+        socket.write("HTTP/1.1 413 Too Large\r\ncontent-length: 6\r\nconnection: close\r\n\r\nto");
+      });
+    }));
+    const owned = await ready(s.url());
+    const h = send(owned, put(new Uint8Array(16 * 1024 * 1024)));
+    await h.answered;
+    socketOf(owned).emit("error", errno("EPIPE"));
+    server.end(" big");
+    expect(await text(h)).toBe("to big");
+    await h.done;
+    expect(h.calls).toEqual(["response 413", "end response"]);
+    expect(owned.heard).toEqual(["ready", "closed not reusable"]);
+  });
+
+  it("any other error then fails the body: a reset is still a reset", async () => {
+    const s = await serve(rawServer((socket) => socket.once("data", () => {
+      socket.pause();
+      socket.write("HTTP/1.1 413 Too Large\r\ncontent-length: 6\r\n\r\nto");
+    })));
+    const owned = await ready(s.url());
+    const h = send(owned, put(new Uint8Array(16 * 1024 * 1024)));
+    await h.answered;
+    socketOf(owned).emit("error", errno("ECONNRESET"));
+    await expect(h.response!.body.readAll()).rejects.toThrow("read failed: simulated ECONNRESET");
+  });
+
+  it("a socket closed under a request with neither EOF nor error: ReadError, dropped", async () => {
+    const s = await answering(() => undefined);
+    const owned = await ready(s.url());
+    const h = send(owned);
+    socketOf(owned).destroy();
+    await h.done;
+    expect(h.error!.detail).toBe("connection closed unexpectedly");
+    expect(h.failure).toMatchObject({ dropped: true });
+    expect(owned.heard).toEqual(["ready", "closed server closed"]);
+  });
+
+  it("an idle socket closed that way: closed, 'server closed'; and it is not usable from the moment it was destroyed", async () => {
+    const s = await answering(() => undefined);
+    const owned = await ready(s.url());
+    socketOf(owned).destroy();
+    expect(owned.conn.isUsable()).toBe(false);
+    await owned.closed;
+    expect(owned.heard).toEqual(["ready", "closed server closed"]);
+  });
+});
+
+describe("connect timeouts name the step that stalled", () => {
+  it("a CONNECT proxy that never answers: the tunnel was not opened in time", async () => {
+    const proxy = await serve(rawServer(() => {}));
+    const origin = tunnelOrigin(originOf(new URL("http://target.test/")), parseProxy(`http://127.0.0.1:${proxy.port}`, "the test"));
+    const owned = openOrigin(origin, { connectTimeout: 50 });
+    await owned.closed;
+    expect(owned.closedWith).toBeInstanceOf(ConnectTimeout);
+    expect(owned.closedWith!.message).toBe(`the proxy http://127.0.0.1:${proxy.port} did not open the tunnel within 50 ms (${origin.key}, during connect)`);
+  });
+
+  it("an https:// proxy that never finishes its handshake: the proxy's TLS timed out", async () => {
+    const proxy = await serve(rawServer(() => {}));
+    const origin = forwardOrigin(parseProxy(`https://localhost:${proxy.port}`, "the test"));
+    const owned = openOrigin(origin, { connectTimeout: 50 });
+    await owned.closed;
+    expect(owned.closedWith!.message).toBe(`the TLS handshake with the proxy https://localhost:${proxy.port} timed out after 50 ms (${origin.key}, during connect)`);
+  });
+});
+
+describe("options and views", () => {
+  it("maxHeaderSize applies to the response head", async () => {
+    const s = await answering(() => `HTTP/1.1 200 OK\r\nx-long: ${"a".repeat(200)}\r\ncontent-length: 0\r\n\r\n`);
+    const owned = await ready(s.url(), { maxHeaderSize: 100 });
+    const h = send(owned);
+    await h.done;
+    expect(h.error).toMatchObject({ code: "HEADERS_TOO_LARGE" });
+  });
+
+  it("streaming: true while a body is being read, not while waiting for the head nor once it ended", async () => {
+    let server!: net.Socket;
+    const s = await serve(rawServer((socket) => onRequests(socket, () => (server = socket))));
+    const owned = await ready(s.url());
+    const h = send(owned);
+    expect(owned.conn.streaming).toBe(false);
+    await eventually(() => server !== undefined);
+    server.write("HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nab");
+    await h.answered;
+    expect(owned.conn.streaming).toBe(true);
+    server.write("cd");
+    await h.done;
+    expect(owned.conn.streaming).toBe(false);
+  });
+
+  it("a 1xx other than 100 does not release a body held for Expect: 100-continue; the 100 does", async () => {
+    const events: string[] = [];
+    const s = await serve(rawServer((socket) => {
+      let seen = "";
+      socket.setEncoding("latin1");
+      socket.on("data", (c: string) => {
+        seen += c;
+        if (seen.endsWith("\r\n\r\n") && events.length === 0) {
+          events.push("head");
+          socket.write("HTTP/1.1 103 Early Hints\r\nlink: </a.css>\r\n\r\n");
+          // Long enough for a body released by the 103 to arrive first; it must not.
+          setTimeout(() => {
+            events.push(seen.endsWith("body") ? "body before 100" : "100");
+            socket.write("HTTP/1.1 100 Continue\r\n\r\n");
+          }, 50);
+        } else if (seen.endsWith("body")) {
+          events.push("body");
+          socket.write(OK());
+        }
+      });
+    }));
+    const owned = await ready(s.url(), { expectContinueTimeout: 60_000 });
+    const h = send(owned, { ...put(Buffer.from("body")), expectContinue: true });
+    await h.done;
+    expect(events).toEqual(["head", "100", "body"]);
+  });
+
+  it("a 100 Continue nobody asked for is skipped", async () => {
+    const s = await answering(() => "HTTP/1.1 100 Continue\r\n\r\n" + OK());
+    const owned = await ready(s.url());
+    const h = send(owned);
+    await h.done;
+    expect(await text(h)).toBe("ok");
+  });
+});
+
+describe("the window between a response's end and the verdict", () => {
+  it("in onEnd the connection takes nothing yet (it is not idle), and a close there is final: no 'idle' after it", async () => {
+    const s = await answering(() => OK());
+    const owned = await ready(s.url(), { pipelining: 2 });
+    const h = heard();
+    const asked: boolean[] = [];
+    owned.conn.send(get(), NO_LIMITS, {
+      ...h.handler,
+      onEnd: (outcome) => {
+        asked.push(owned.conn.canTake(get()));
+        owned.conn.close("pool closed");
+        h.handler.onEnd(outcome);
+      },
+    });
+    await h.done;
+    expect(asked).toEqual([false]);
+    expect(owned.heard).toEqual(["ready", "closed pool closed"]);
+    expect(owned.conn.state).toBe("closed");
+  });
+
+  it("three pipelined responses in one read: each ends, in order, and the connection goes idle once", async () => {
+    const s = await serve(rawServer((socket) => onRequests(socket, (_head, n) => {
+      if (n === 2) socket.write(OK("a") + OK("b") + OK("c"));
+    })));
+    const owned = await ready(s.url(), { pipelining: 3 });
+    const hs = [send(owned), send(owned), send(owned)];
+    await Promise.all(hs.map((h) => h.done));
+    expect(await Promise.all(hs.map(text))).toEqual(["a", "b", "c"]);
+    expect(owned.heard).toEqual(["ready", "idle"]);
+  });
+
+  it("a response that closes, with the next one in the same read: the one behind fails as dropped", async () => {
+    const s = await serve(rawServer((socket) => onRequests(socket, (_head, n) => {
+      if (n === 1) socket.write("HTTP/1.1 200 OK\r\ncontent-length: 1\r\nconnection: close\r\n\r\na" + OK("b"));
+    })));
+    const owned = await ready(s.url(), { pipelining: 2 });
+    const [first, second] = [send(owned), send(owned)];
+    await Promise.all([first.done, second.done]);
+    expect(first.calls).toEqual(["written", "response 200", "end response"]);
+    expect(second.failure).toMatchObject({ beforeResponse: true, dropped: true });
+  });
+});
+
+describe("writing while something else happens", () => {
+  /** A streamed body: a chunk each time it is asked, until `stop`; counts how often it was asked. */
+  function endless(): { body: AsyncIterable<Uint8Array>; asked: () => number; stop: () => void } {
+    let asked = 0;
+    let stopped = false;
+    return {
+      asked: () => asked,
+      stop: () => void (stopped = true),
+      body: (async function* () {
+        while (!stopped) {
+          asked++;
+          yield new Uint8Array(1024);
+          await new Promise((r) => setImmediate(r));
+        }
+      })(),
+    };
+  }
+  const streamed = (body: AsyncIterable<Uint8Array>): OutgoingRequest => ({ method: "POST", head: "POST / HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n", framing: { kind: "chunked" }, body });
+
+  it("an early answer to a streamed upload: the source is no longer read, and the connection is not reused though the answer kept it", async () => {
+    const s = await serve(rawServer((socket) => socket.once("data", () => socket.write(OK("early")))));
+    const owned = await ready(s.url());
+    const source = endless();
+    const h = send(owned, streamed(source.body));
+    await h.done;
+    expect(await text(h)).toBe("early");
+    const asked = source.asked();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(source.asked()).toBeLessThanOrEqual(asked + 1);
+    source.stop();
+    expect(h.calls).toEqual(["response 200", "end response"]);
+    expect(owned.heard).toEqual(["ready", "closed not reusable"]);
+  });
+
+  it("an abort during a streamed upload stops reading the source", async () => {
+    const s = await serve(rawServer(() => {}));
+    const owned = await ready(s.url());
+    const source = endless();
+    const h = send(owned, streamed(source.body));
+    await eventually(() => source.asked() > 3);
+    owned.conn.abort(new ReadError("aborted"), h.handler);
+    const asked = source.asked();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(source.asked()).toBeLessThanOrEqual(asked + 1);
+    source.stop();
+    expect(h.calls).toEqual(["error ReadError"]);
+  });
+
+  it("a drain reports 'written' once per request: not again for one already written", async () => {
+    let reading!: () => void;
+    const go = new Promise<void>((r) => (reading = r));
+    const size = 16 * 1024 * 1024;
+    const s = await serve(rawServer((socket) => {
+      socket.pause();
+      void go.then(() => socket.resume());
+    }));
+    const owned = await ready(s.url(), { pipelining: 2 });
+    const first = send(owned); // written at once
+    const second = send(owned, put(new Uint8Array(size))); // waits for the socket to drain
+    expect(first.calls).toEqual(["written"]);
+    reading();
+    await eventually(() => second.calls.includes("written"), 10_000);
+    expect(first.calls).toEqual(["written"]);
+  });
+});
+
+describe("the timer follows the request being answered (fake timers)", () => {
+  afterEach(() => void vi.useRealTimers());
+
+  async function pipelined(pauseAfterHeads = false): Promise<{ s: Awaited<ReturnType<typeof answering>>; server: () => net.Socket }> {
+    let server!: net.Socket;
+    const s = await serve(rawServer((socket) => {
+      server = socket;
+      onRequests(socket, (_head, n) => {
+        if (n === 0) socket.write(OK("first"));
+        if (pauseAfterHeads) socket.pause();
+      });
+    }));
+    return { s, server: () => server };
+  }
+
+  it("the next pipelined request is timed by its own read timeout once the first response ended", async () => {
+    const { s } = await pipelined();
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const owned = await ready(s.url(), { pipelining: 2 });
+    const first = send(owned, get(), { read: 10_000, write: 5000 });
+    const second = send(owned, get(), { read: 50, write: 5000 });
+    await first.done;
+    vi.advanceTimersByTime(49);
+    expect(second.calls).toEqual(["written"]);
+    vi.advanceTimersByTime(1);
+    expect(second.error).toBeInstanceOf(ReadTimeout);
+  });
+
+  it("the first request's read timeout is not restarted by a request written behind it", async () => {
+    const s = await answering(() => undefined);
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const owned = await ready(s.url(), { pipelining: 2 });
+    const first = send(owned, get(), { read: 100, write: 5000 });
+    vi.advanceTimersByTime(60);
+    send(owned, get(), { read: 100, write: 5000 });
+    vi.advanceTimersByTime(40);
+    expect(first.error).toBeInstanceOf(ReadTimeout);
+  });
+
+  it("a request behind, still waiting to drain, does not take the timer from the first's read timeout", async () => {
+    const s = await serve(rawServer((socket) => onRequests(socket, () => socket.pause())));
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const owned = await ready(s.url(), { pipelining: 2 });
+    const first = send(owned, get(), { read: 100, write: 5000 });
+    send(owned, put(new Uint8Array(16 * 1024 * 1024)), { read: 5000, write: 10_000 });
+    vi.advanceTimersByTime(100);
+    expect(first.error).toBeInstanceOf(ReadTimeout);
+  });
+
+  it("once the first response ended, a request behind that is still being written is timed by its write timeout", async () => {
+    const { s } = await pipelined(true);
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const owned = await ready(s.url(), { pipelining: 2 });
+    const first = send(owned, get(), { read: 5000, write: 5000 });
+    const second = send(owned, put(new Uint8Array(16 * 1024 * 1024)), { read: 5000, write: 100 });
+    await first.done;
+    expect(second.calls).toEqual([]);
+    vi.advanceTimersByTime(100);
+    expect(second.error).toBeInstanceOf(WriteTimeout);
+    expect(second.error!.phase).toBe("write");
   });
 });
