@@ -78,7 +78,6 @@ let nextId = 1;
 
 function withContext(error: Error, origin: string, phase: Phase): void {
   const e = error as TransportError;
-  // Stryker disable next-line ConditionalExpression: every error that reaches here is one of ours (an HTTPError); the check is for the Error in the signature
   if (typeof e.withContext === "function") e.withContext({ origin, phase });
 }
 
@@ -156,8 +155,10 @@ export class Connection implements BodySource {
   /** Whether the connection can take a request right now: idle, and the socket shows no sign of closing. */
   isUsable(): boolean {
     const s = this.socket;
-    // Stryker disable next-line ConditionalExpression: `readableEnded` is set as "end" is emitted, which closes the connection at once; an idle socket flows, so nothing waits unread in it
-    return this.state === "idle" && !s.destroyed && s.writable && !s.readableEnded && s.readableLength === 0;
+    if (this.state !== "idle" || s.destroyed || !s.writable) return false;
+    // (`readableEnded` is set as "end" is emitted, which closes the connection at once, and an idle
+    // socket flows, so nothing waits unread in it: these two are for a socket in a state we never see.)
+    return !s.readableEnded && s.readableLength === 0;
   }
 
   /**
@@ -168,7 +169,8 @@ export class Connection implements BodySource {
   canTake(request: OutgoingRequest): boolean {
     if (this.state === "idle") return this.isUsable();
     const n = this.exchanges.length;
-    if (this.state !== "active" || n === 0 || n >= this.maxInFlight || !pipelinable(request)) return false;
+    // No exchange: connecting, closed, or between a response's end and the verdict on the connection.
+    if (n === 0 || n >= this.maxInFlight || !pipelinable(request)) return false;
     const last = this.exchanges[n - 1]!;
     const s = this.socket;
     return last.pipelinable && last.written && !this.exchanges[0]!.early && !s.destroyed && s.writable && !s.readableEnded;
@@ -208,7 +210,7 @@ export class Connection implements BodySource {
    * flight fail as dropped, which the pool may retry.
    */
   abort(error: Error, handler?: ExchangeHandler): void {
-    if (this.state === "closed") return;
+    // (Closed, it has no exchanges left: fail() then only calls close(), which does nothing.)
     this.fail(error, "aborted", false, handler === undefined ? undefined : (ex) => ex.handler === handler);
   }
 
@@ -223,7 +225,6 @@ export class Connection implements BodySource {
     this.state = "closed";
     this.closeReason = reason;
     this.timer.clear();
-    // Stryker disable next-line ConditionalExpression: once connected, dialing.cancel() would destroy the same socket
     if (wasConnecting) this.dialing.cancel();
     else this.socket.destroy();
     this.parser.destroy();
@@ -264,13 +265,11 @@ export class Connection implements BodySource {
   }
 
   discard(): void {
-    // Stryker disable next-line ConditionalExpression: an assertion; a body discards only while open, and then its connection is active
     if (this.state === "active") this.close("not reusable");
   }
 
   cancel(): void {
     const ex = this.exchanges[0];
-    // Stryker disable next-line ConditionalExpression: an assertion; a body cancels only while open (body.test.ts), and then its connection is active
     if (ex === undefined || this.state !== "active") return;
     // Reading a small remainder is cheaper than a new connection; onData gives up past DRAIN_LIMIT.
     ex.response = "draining";
@@ -287,7 +286,6 @@ export class Connection implements BodySource {
   }
 
   private onDrain(): void {
-    // Stryker disable next-line ConditionalExpression: not active, there is no exchange for the loop below to see
     if (this.writer.wake() || this.state !== "active") return;
     // Everything queued has reached the kernel: every request held whole and still being sent now is.
     for (const ex of this.exchanges) if (ex.request === "sending") this.written(ex);
@@ -471,7 +469,8 @@ export class Connection implements BodySource {
    * certificate, ended by EOF before a single byte: that is what it looks like.
    */
   private refusedClientCertificate(): boolean {
-    if (this.origin.scheme !== "https" || this.exchanges[0]?.sequence !== 1 || this.parser.received !== 0) return false;
+    // (http:// needs no check of its own: a plain socket has no getCertificate().)
+    if (this.exchanges[0]?.sequence !== 1 || this.parser.received !== 0) return false;
     const mine = (this.socket as Partial<TLSSocket>).getCertificate?.();
     return mine !== null && mine !== undefined && Object.keys(mine).length > 0;
   }
@@ -499,13 +498,10 @@ export class Connection implements BodySource {
     this.fail(error, "error", dropped);
   }
 
+  /** Closed with neither EOF nor error (destroyed under us): whatever is in flight was dropped; idle, it just closes. */
   private onSocketClose(): void {
     if (this.state === "closed") return;
-    if (this.exchanges.length > 0) {
-      this.fail(new ReadError("connection closed unexpectedly"), "server closed", true);
-      return;
-    }
-    this.close("server closed");
+    this.fail(new ReadError("connection closed unexpectedly"), "server closed", true);
   }
 
   /**
@@ -558,7 +554,6 @@ export class Connection implements BodySource {
 
   private onConnect(dialed: Dialed, readBuffer: ReadBuffer): void {
     const { socket, borrowed } = dialed;
-    // Stryker disable next-line ConditionalExpression: an assertion; close() cancels the dial, and a cancelled dial reports nothing (dial.test.ts)
     if (this.state !== "connecting") return;
     this.timer.disarm();
     this.socket = socket;
@@ -598,8 +593,8 @@ export class Connection implements BodySource {
   }
 }
 
-/** What a connect timeout says, by the step of the dial that was under way. */
-function connectTimeoutMessage(stage: Dialing["stage"], origin: Origin, ms: number): string {
+/** What a connect timeout says, by the step of the dial that was under way. Exported for its test. */
+export function connectTimeoutMessage(stage: Dialing["stage"], origin: Origin, ms: number): string {
   switch (stage) {
     case "proxy tls":
       return `the TLS handshake with the proxy ${origin.proxy!.key} timed out after ${ms} ms`;

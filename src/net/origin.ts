@@ -61,7 +61,6 @@ export function originOf(url: URL): Origin {
   if (origin === undefined) {
     const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
     origin = { scheme, hostname, port, key };
-    // Stryker disable next-line EqualityOperator: a bound of 1,000 or 1,001 origins, no difference of behaviour
     if (cache.size > 1000) cache.clear(); // a bound, not an LRU: interning is only a speed-up
     cache.set(key, origin);
   }

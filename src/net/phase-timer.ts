@@ -30,7 +30,6 @@ export class PhaseTimer {
       this.timer.refresh();
       return;
     }
-    // Stryker disable next-line ConditionalExpression: clearTimeout(undefined) does nothing
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.ms = ms;
     this.timer = setTimeout(() => this.fire(), ms);
@@ -49,7 +48,6 @@ export class PhaseTimer {
   /** Frees the timer for good. */
   clear(): void {
     this.running = undefined;
-    // Stryker disable next-line ConditionalExpression: clearTimeout(undefined) does nothing
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
   }

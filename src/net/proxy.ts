@@ -62,11 +62,9 @@ export function parseProxy(init: ProxyInit, where: string): Proxy {
   const password = url.username === "" && url.password === "" ? undefined : decodeURIComponent(url.password);
   let headerLines = "";
   if (username !== undefined && (s === "http" || s === "https")) {
-    // Stryker disable next-line StringLiteral: password is set whenever username is (above); the fallback is for the types
     headerLines += `Proxy-Authorization: Basic ${Buffer.from(`${username}:${password ?? ""}`, "utf8").toString("base64")}\r\n`;
   }
   // Validated here, once, as any header is (no CR/LF smuggled onto the proxy's connection).
-  // Stryker disable next-line ConditionalExpression: a speed-up; no headers serialize to ""
   if (headers !== undefined) headerLines += PreparedHeaders.from(new Headers(headers)).text;
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   return { scheme: s, hostname, port, username, password, headerLines, key: `${s}://${host}:${port}` };

@@ -77,7 +77,6 @@ export class RequestWriter {
       void this.writeStream(ex, head, body, new BodyEncoder(framing));
       return;
     }
-    // Stryker disable next-line ConditionalExpression: a speed-up; the corked path writes the same bytes
     if (body === null && framing.kind !== "chunked") {
       // Common case: the head alone, one write (corking would only buffer it on the way).
       socket.write(head, "latin1");
@@ -123,6 +122,8 @@ export class RequestWriter {
         if (!ok) await this.waitForDrain(ex);
         if (ex.request !== "sending") return;
       }
+      // Answered (or failed) while the source was read to its end: the body's end is not sent either.
+      if (ex.request !== "sending") return;
       encoder.end(this.sink);
       if (socket.writableNeedDrain) await this.waitForDrain(ex);
       if (ex.request === "sending") this.events.written(ex);

@@ -74,9 +74,7 @@ export function openSocksTunnel(socket: net.Socket, target: Origin, proxy: Proxy
 
   function authenticate(): void {
     // parseProxy sets both whenever there is a username (withPassword): the fallbacks are for the types.
-    // Stryker disable next-line StringLiteral: unreachable fallback (see above)
     const user = Buffer.from(proxy.username ?? "", "utf8");
-    // Stryker disable next-line StringLiteral: unreachable fallback (see above)
     const pass = Buffer.from(proxy.password ?? "", "utf8");
     if (user.length > 255 || pass.length > 255) return fail("cannot be sent a username or password longer than 255 bytes");
     socket.write(Buffer.concat([Buffer.from([1, user.length]), user, Buffer.from([pass.length]), pass]));
@@ -120,12 +118,10 @@ function fixed(n: number): (gathered: Buffer) => number {
 
 /** The CONNECT reply's length: 4 bytes, the bound address (its length by type), 2 bytes of port. */
 function connectReply(g: Buffer): number {
-  // Stryker disable next-line EqualityOperator: five bytes are never a whole reply (the shortest is seven), so < and <= agree
   if (g.length < 5) return 0;
   if (g[0] !== VERSION) throw new ProxyError(`the SOCKS proxy answered CONNECT in version ${g[0]}, not 5`);
   const atyp = g[3];
   const addr = atyp === ATYP_IPV4 ? 4 : atyp === ATYP_IPV6 ? 16 : atyp === ATYP_NAME ? 1 + g[4]! : -1;
-  // Stryker disable next-line EqualityOperator: addr is -1 or at least 1, never 0
   if (addr < 0) throw new ProxyError(`the SOCKS proxy answered CONNECT with address type ${atyp}`);
   const n = 4 + addr + 2;
   return g.length >= n ? n : 0;
@@ -148,12 +144,9 @@ function ipv6Bytes(host: string): Buffer {
     text = `${text.slice(0, tail.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
   const [head, rest] = text.split("::") as [string, string | undefined];
-  // Stryker disable all: equivalent forms. An empty group ("" from splitting "" or "fe80::"'s tail) takes the
-  // place of one zero group and parses as NaN, which writeUInt16BE writes as 0, so the 16 bytes are the same.
   const left = head === "" ? [] : head.split(":");
   const right = rest === undefined || rest === "" ? [] : rest.split(":");
   const groups = rest === undefined ? left : [...left, ...new Array<string>(8 - left.length - right.length).fill("0"), ...right];
-  // Stryker restore all
   const out = Buffer.alloc(16);
   groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
   return out;

@@ -8,7 +8,7 @@ import type net from "node:net";
 import tls from "node:tls";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConnectError, ConnectTimeout, ReadError, ReadTimeout, StreamClosed, type TransportError, WriteError, WriteTimeout } from "../../src/errors.js";
-import { afterResponse, type ConnectOptions, Connection } from "../../src/net/connection.js";
+import { afterResponse, type ConnectOptions, Connection, connectTimeoutMessage } from "../../src/net/connection.js";
 import type { ExchangeHandler, ExchangeTimeouts, Failure, IncomingResponse, OutgoingRequest } from "../../src/net/exchange.js";
 import { forwardOrigin, type Origin, originOf, tunnelOrigin } from "../../src/net/origin.js";
 import { parseProxy } from "../../src/net/proxy.js";
@@ -387,6 +387,7 @@ describe("the server closing", () => {
     await h.done;
     expect(h.calls).toEqual(["error WriteError"]);
     expect(h.error!.detail).toMatch(/^write failed: (read ECONNRESET|write EPIPE|write ECONNRESET)$/);
+    expect(["ECONNRESET", "EPIPE"]).toContain((h.error!.cause as NodeJS.ErrnoException).code);
     expect(h.error!.phase).toBe("write");
     expect(h.failure).toMatchObject({ beforeResponse: true, dropped: true });
   });
@@ -811,6 +812,17 @@ describe("socket events in between (simulated where no server can make them on c
     await expect(h.response!.body.readAll()).rejects.toThrow("read failed: simulated ECONNRESET");
   });
 
+  it("which socket errors mean the peer dropped the connection: resets, broken pipes, aborts; not a timeout", async () => {
+    for (const [code, dropped] of [["ECONNRESET", true], ["EPIPE", true], ["ECONNABORTED", true], ["ETIMEDOUT", false]] as const) {
+      const s = await answering(() => undefined);
+      const owned = await ready(s.url());
+      const h = send(owned);
+      socketOf(owned).emit("error", errno(code));
+      expect(h.failure, code).toMatchObject({ dropped });
+      expect(h.error!.detail).toBe(`read failed: simulated ${code}`);
+    }
+  });
+
   it("a socket closed under a request with neither EOF nor error: ReadError, dropped", async () => {
     const s = await answering(() => undefined);
     const owned = await ready(s.url());
@@ -873,6 +885,29 @@ describe("options and views", () => {
     server.write("cd");
     await h.done;
     expect(owned.conn.streaming).toBe(false);
+  });
+
+  it("streaming stays true while a body the reader gave up on is drained", async () => {
+    let server!: net.Socket;
+    const s = await serve(rawServer((socket) => onRequests(socket, () => (server = socket))));
+    const owned = await ready(s.url());
+    const h = send(owned);
+    await eventually(() => server !== undefined);
+    server.write("HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nab");
+    await h.answered;
+    h.response!.body.cancel();
+    expect(owned.conn.streaming).toBe(true);
+    server.write("cd");
+    await h.done;
+    expect(owned.conn.streaming).toBe(false);
+  });
+
+  it("connect timeouts with no proxy, and to a proxy, in words (a TCP connect cannot be made to hang here)", () => {
+    const direct = originOf(new URL("http://slow.test:81/"));
+    expect(connectTimeoutMessage("connect", direct, 25)).toBe("connect timed out after 25 ms");
+    expect(connectTimeoutMessage("tls", direct, 25)).toBe("TLS handshake timed out after 25 ms");
+    const proxied = forwardOrigin(parseProxy("http://p.test:3128", "the test"));
+    expect(connectTimeoutMessage("connect", proxied, 25)).toBe("connecting to the proxy http://p.test:3128 timed out after 25 ms");
   });
 
   it("a 1xx other than 100 does not release a body held for Expect: 100-continue; the 100 does", async () => {
@@ -986,6 +1021,49 @@ describe("writing while something else happens", () => {
     source.stop();
     expect(h.calls).toEqual(["response 200", "end response"]);
     expect(owned.heard).toEqual(["ready", "closed not reusable"]);
+  });
+
+  it("a source that ends just after an early answer: the connection still is not reused", async () => {
+    let server!: net.Socket;
+    const s = await serve(rawServer((socket) => socket.once("data", () => {
+      server = socket;
+      socket.write("HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nea");
+    })));
+    const owned = await ready(s.url());
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const h = send(owned, streamed((async function* () {
+      yield new Uint8Array(10);
+      await gate;
+    })()));
+    await h.answered;
+    release(); // the source ends now, after the answer began
+    await new Promise((r) => setImmediate(r));
+    server.write("rly");
+    await h.done;
+    expect(await text(h)).toBe("early");
+    expect(owned.heard).toEqual(["ready", "closed not reusable"]);
+  });
+
+  it("an abort during a streamed upload lets go of the source: its finally block runs", async () => {
+    const s = await serve(rawServer(() => {}));
+    const owned = await ready(s.url());
+    let finished = false;
+    let chunks = 0;
+    const h = send(owned, streamed((async function* () {
+      try {
+        for (;;) {
+          chunks++;
+          yield new Uint8Array(64 * 1024);
+        }
+      } finally {
+        finished = true;
+      }
+    })()));
+    await eventually(() => chunks > 3);
+    owned.conn.abort(new ReadError("aborted"), h.handler);
+    await eventually(() => finished);
+    expect(h.calls).toEqual(["error ReadError"]);
   });
 
   it("an abort during a streamed upload stops reading the source", async () => {

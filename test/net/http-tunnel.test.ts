@@ -70,6 +70,10 @@ describe("CONNECT", () => {
     for (const line of ["SSH-2.0-OpenSSH_9.2", "XHTTP/1.1 200 OK", "HTTP/1.1 2000 OK", "HTTP/2 200"]) {
       expect(refused(await connect([`${line}\r\n\r\n`])), line).toBe(`the proxy http://127.0.0.1:P answered CONNECT with something that is not HTTP: ${JSON.stringify(line)}`);
     }
+    // Only the first 80 characters of a long one are quoted; an empty head is no status line either.
+    const long = "x".repeat(200);
+    expect(refused(await connect([`${long}\r\n\r\n`]))).toBe(`the proxy http://127.0.0.1:P answered CONNECT with something that is not HTTP: "${"x".repeat(80)}"`);
+    expect(refused(await connect(["\r\n\r\n"]))).toBe('the proxy http://127.0.0.1:P answered CONNECT with something that is not HTTP: ""');
     const endless = await connect(["HTTP/1.1 200 OK\r\n", ...Array<string>(40).fill(`X-Pad: ${"p".repeat(500)}\r\n`)]);
     expect(refused(endless)).toBe("the proxy's reply is longer than 16384 bytes");
   });

@@ -195,6 +195,48 @@ describe("a streamed body", () => {
     expect(w.received()).toBe(`${HEAD}3\r\none\r\n`);
   });
 
+  it("a chunk the source yields after its exchange stopped is not written", async () => {
+    const w = await wire();
+    const ex = exchange();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let asked = 0;
+    async function* source() {
+      yield bytes("one");
+      await gate;
+      asked++;
+      yield bytes("two");
+    }
+    w.writer.write(ex, request(source(), { kind: "chunked" }));
+    await eventually(() => w.received() === `${HEAD}3\r\none\r\n`);
+    ex.request = "abandoned";
+    release();
+    await eventually(() => asked === 1);
+    await new Promise((r) => setImmediate(r));
+    expect(w.received()).toBe(`${HEAD}3\r\none\r\n`);
+  });
+
+  it("a source that ends after its exchange stopped: not even the body's end is sent, and nothing is reported", async () => {
+    const w = await wire();
+    const ex = exchange();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let ended = false;
+    async function* source() {
+      yield bytes("one");
+      await gate;
+      ended = true;
+    }
+    w.writer.write(ex, request(source(), { kind: "chunked" }));
+    await eventually(() => w.received() === `${HEAD}3\r\none\r\n`);
+    ex.request = "abandoned";
+    release();
+    await eventually(() => ended);
+    await new Promise((r) => setImmediate(r));
+    expect(w.received()).toBe(`${HEAD}3\r\none\r\n`);
+    expect(w.events).toEqual(["stalled"]);
+  });
+
   it("woken while its exchange has stopped: it exits without writing the rest", async () => {
     const w = await wire({ paused: true });
     const ex = exchange();
@@ -226,6 +268,7 @@ describe("Expect: 100-continue", () => {
     await eventually(() => w.received() === HEAD);
     expect(w.events).toEqual([]);
     w.writer.proceed(exchange());
+    expect(w.events).toEqual([]); // another exchange's 100 releases nothing
     w.writer.proceed(ex);
     expect(w.events).toEqual(["written"]);
     await eventually(() => w.received() === `${HEAD}body`);

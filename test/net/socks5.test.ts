@@ -218,6 +218,9 @@ describe("SOCKS5 refusals and bad replies, in words", () => {
   it("lookup() resolves with the system's resolver, in the IP family asked for", async () => {
     const found = await new Promise<[string, number]>((ok, fail) => lookup(4)("localhost", (error, address, family) => (error ? fail(error) : ok([address, family]))));
     expect(found).toEqual(["127.0.0.1", 4]);
+    // Asked for IPv6 only, never the IPv4 address: ::1 where localhost has it, else not found.
+    const six = await new Promise<[string, number] | string>((ok) => lookup(6)("localhost", (error, address, family) => ok(error ? (error as NodeJS.ErrnoException).code! : [address, family])));
+    expect([["::1", 6], "ENOTFOUND"]).toContainEqual(six);
   });
 
   it("a resolver that answers after the socket was destroyed: nothing is written, nothing thrown", async () => {

@@ -58,7 +58,8 @@ describe("secure contexts: made once, shared only when nothing of their own sets
     const own: TlsOptions[] = [
       { ca: certs.ca },
       { cert: certs.client.cert, key: certs.client.key },
-      { key: certs.client.key }, // each of the pair on its own counts (the context would refuse half a pair)
+      { key: certs.client.key }, // each of the pair on its own counts
+      { cert: certs.client.cert },
       { ciphers: "ECDHE-ECDSA-AES128-GCM-SHA256" },
       { minVersion: "TLSv1.3" },
     ];
