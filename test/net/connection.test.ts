@@ -625,8 +625,17 @@ const certs = testCerts();
 async function tlsServer(options: tls.TlsOptions = {}, onSecure: (socket: tls.TLSSocket) => void = () => {}): Promise<number> {
   const server = tls.createServer({ cert: certs.valid.cert, key: certs.valid.key, ...options }, onSecure);
   server.on("tlsClientError", () => {});
+  // A TLS server has no closeAllConnections(): its sockets are destroyed here, or close() waits for them.
+  const sockets = new Set<net.Socket>();
+  server.on("connection", (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
   const port = await listenOn(server);
-  defer(() => closeServer(server));
+  defer(() => {
+    for (const socket of sockets) socket.destroy();
+    return closeServer(server);
+  });
   return port;
 }
 

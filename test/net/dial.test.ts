@@ -66,8 +66,14 @@ function dial(origin: Origin, tlsOptions: TlsOptions = { ca: certs.ca }, options
 async function tlsServer(onSecure: (socket: tls.TLSSocket) => void = () => {}): Promise<number> {
   const server = tls.createServer({ cert: certs.valid.cert, key: certs.valid.key }, onSecure);
   server.on("tlsClientError", () => {});
+  // A TLS server has no closeAllConnections(): its sockets are destroyed here, or close() waits for them.
+  const sockets = new Set<net.Socket>();
+  server.on("connection", (socket: net.Socket) => void sockets.add(socket));
   const port = await listenOn(server);
-  defer(() => closeServer(server));
+  defer(() => {
+    for (const socket of sockets) socket.destroy();
+    return closeServer(server);
+  });
   return port;
 }
 
