@@ -5,7 +5,6 @@
  * pool's retry rule reads). The pool is not here: these are the connection's own rules.
  */
 import type net from "node:net";
-import tls from "node:tls";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConnectError, ConnectTimeout, ReadError, ReadTimeout, StreamClosed, type TransportError, WriteError, WriteTimeout } from "../../src/errors.js";
 import { afterResponse, type ConnectOptions, Connection, connectTimeoutMessage } from "../../src/net/connection.js";
@@ -15,7 +14,7 @@ import { parseProxy } from "../../src/net/proxy.js";
 import { TlsConfig } from "../../src/net/tls-config.js";
 import { testCerts } from "../support/certs.js";
 import { useCleanup } from "../support/cleanup.js";
-import { closeServer, eventually, listenOn, onRequests, rawServer } from "../support/servers.js";
+import { eventually, onRequests, rawServer, tlsServer } from "../support/servers.js";
 
 const { defer, serve } = useCleanup();
 
@@ -621,24 +620,6 @@ describe("the read timeout counts silence, not the whole response (fake timers f
 
 const certs = testCerts();
 
-/** A TLS server with the test CA's certificate; `onSecure` gets each connection once its handshake is done. */
-async function tlsServer(options: tls.TlsOptions = {}, onSecure: (socket: tls.TLSSocket) => void = () => {}): Promise<number> {
-  const server = tls.createServer({ cert: certs.valid.cert, key: certs.valid.key, ...options }, onSecure);
-  server.on("tlsClientError", () => {});
-  // A TLS server has no closeAllConnections(): its sockets are destroyed here, or close() waits for them.
-  const sockets = new Set<net.Socket>();
-  server.on("connection", (socket: net.Socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  const port = await listenOn(server);
-  defer(() => {
-    for (const socket of sockets) socket.destroy();
-    return closeServer(server);
-  });
-  return port;
-}
-
 const socketOf = (owned: Owned): net.Socket => (owned.conn as unknown as { socket: net.Socket }).socket;
 const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`simulated ${code}`), { code });
 
@@ -734,7 +715,7 @@ describe("client certificates over TLS 1.3, where the refusal comes after the ha
   const withCert = () => new TlsConfig({ ca: certs.ca, cert: certs.selfSigned.cert, key: certs.selfSigned.key }, true);
 
   it("presented, and the server closes before a byte: a ConnectError that says it probably refused the certificate", async () => {
-    const port = await tlsServer({}, (socket) => socket.end());
+    const { port } = await serve(tlsServer({}, (socket) => socket.end()));
     const owned = await ready(`https://localhost:${port}/`, { tls: withCert() });
     const h = send(owned);
     await h.done;
@@ -743,7 +724,7 @@ describe("client certificates over TLS 1.3, where the refusal comes after the ha
   });
 
   it("no certificate presented, the same close: the response was cut short, nothing about certificates", async () => {
-    const port = await tlsServer({}, (socket) => socket.end());
+    const { port } = await serve(tlsServer({}, (socket) => socket.end()));
     const owned = await ready(`https://localhost:${port}/`, { tls: new TlsConfig({ ca: certs.ca }, true) });
     const h = send(owned);
     await h.done;
@@ -751,7 +732,7 @@ describe("client certificates over TLS 1.3, where the refusal comes after the ha
   });
 
   it("presented, but the server had already answered on this connection: a cut-short response, not a refusal", async () => {
-    const port = await tlsServer({}, (socket) => onRequests(socket, (_head, n) => (n === 0 ? socket.write(OK()) : socket.end())));
+    const { port } = await serve(tlsServer({}, (socket) => onRequests(socket, (_head, n) => (n === 0 ? socket.write(OK()) : socket.end()))));
     const owned = await ready(`https://localhost:${port}/`, { tls: withCert() });
     await send(owned).done;
     const h = send(owned);
@@ -760,7 +741,7 @@ describe("client certificates over TLS 1.3, where the refusal comes after the ha
   });
 
   it("presented, and some of the response came before the close: cut short, not a refusal", async () => {
-    const port = await tlsServer({}, (socket) => onRequests(socket, () => socket.end("HTTP/1.1 2")));
+    const { port } = await serve(tlsServer({}, (socket) => onRequests(socket, () => socket.end("HTTP/1.1 2"))));
     const owned = await ready(`https://localhost:${port}/`, { tls: withCert() });
     const h = send(owned);
     await h.done;
@@ -768,7 +749,7 @@ describe("client certificates over TLS 1.3, where the refusal comes after the ha
   });
 
   it("none presented to a server that requires one: its alert on the first read is a ConnectError in words, with the cause", async () => {
-    const port = await tlsServer({ requestCert: true, rejectUnauthorized: true, ca: certs.ca });
+    const { port } = await serve(tlsServer({ requestCert: true, rejectUnauthorized: true, ca: certs.ca }));
     const owned = await ready(`https://localhost:${port}/`, { tls: new TlsConfig({ ca: certs.ca }, true) });
     const h = send(owned);
     await h.done;

@@ -16,7 +16,7 @@ import { TlsConfig } from "../../src/net/tls-config.js";
 import type { TlsOptions } from "../../src/net/types.js";
 import { testCerts } from "../support/certs.js";
 import { useCleanup } from "../support/cleanup.js";
-import { closeServer, eventually, listenOn, rawServer } from "../support/servers.js";
+import { eventually, rawServer, tlsServer } from "../support/servers.js";
 
 const { defer, serve } = useCleanup();
 const certs = testCerts();
@@ -60,21 +60,6 @@ function dial(origin: Origin, tlsOptions: TlsOptions = { ca: certs.ca }, options
   );
   defer(() => d.dialing.cancel());
   return d;
-}
-
-/** A TLS server with the test CA's certificate for localhost and 127.0.0.1; `onSecure` gets each socket. */
-async function tlsServer(onSecure: (socket: tls.TLSSocket) => void = () => {}): Promise<number> {
-  const server = tls.createServer({ cert: certs.valid.cert, key: certs.valid.key }, onSecure);
-  server.on("tlsClientError", () => {});
-  // A TLS server has no closeAllConnections(): its sockets are destroyed here, or close() waits for them.
-  const sockets = new Set<net.Socket>();
-  server.on("connection", (socket: net.Socket) => void sockets.add(socket));
-  const port = await listenOn(server);
-  defer(() => {
-    for (const socket of sockets) socket.destroy();
-    return closeServer(server);
-  });
-  return port;
 }
 
 /**
@@ -162,7 +147,7 @@ describe("plain TCP", () => {
 
 describe("TLS", () => {
   it("reports once the handshake is done, not borrowed (TLS reads into Node's buffers), with both times", async () => {
-    const port = await tlsServer((socket) => socket.write("secret"));
+    const { port } = await serve(tlsServer({}, (socket) => socket.write("secret")));
     const d = dial(originOf(new URL(`https://localhost:${port}/`)));
     const { dialed } = await d.result;
     expect(dialed!.borrowed).toBe(false);
@@ -175,7 +160,7 @@ describe("TLS", () => {
 
   it("after handOver() a TLS socket's bytes stop reaching the reader and wait, paused, for their new owner", async () => {
     let server!: tls.TLSSocket;
-    const port = await tlsServer((socket) => (server = socket));
+    const { port } = await serve(tlsServer({}, (socket) => (server = socket)));
     const d = dial(originOf(new URL(`https://localhost:${port}/`)));
     const { dialed } = await d.result;
     dialed!.handOver();
@@ -190,7 +175,7 @@ describe("TLS", () => {
   });
 
   it("a certificate nobody vouches for: a ConnectError in words, the stage named by the step", async () => {
-    const port = await tlsServer();
+    const { port } = await serve(tlsServer());
     const { error } = await dial(originOf(new URL(`https://localhost:${port}/`)), {}).result;
     expect(error).toBeInstanceOf(ConnectError);
     expect(error!.message).toBe("the server's certificate for localhost was issued by an unknown authority (pass its CA in tls.ca or SSL_CERT_FILE)");
@@ -224,7 +209,7 @@ describe("through a CONNECT proxy", () => {
   });
 
   it("https:// target: TLS inside the tunnel, both times set, the handed-over socket the TLS one", async () => {
-    const port = await tlsServer((socket) => socket.write("secret"));
+    const { port } = await serve(tlsServer({}, (socket) => socket.write("secret")));
     const proxy = await connectProxy(port);
     const d = dial(via(`https://localhost:${port}/`, proxy.port));
     const { dialed } = await d.result;
@@ -295,7 +280,7 @@ describe("through a CONNECT proxy", () => {
 
 describe("an https:// proxy", () => {
   it("its certificate not trusted: a ConnectError about the proxy, in the proxy-TLS step", async () => {
-    const port = await tlsServer();
+    const { port } = await serve(tlsServer());
     const proxy = parseProxy(`https://localhost:${port}`, "the test");
     const { error } = await dial(forwardOrigin(proxy), {}).result;
     expect(error).toBeInstanceOf(ConnectError);

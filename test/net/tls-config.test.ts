@@ -10,9 +10,9 @@ import { TlsConfig } from "../../src/net/tls-config.js";
 import type { TlsOptions } from "../../src/net/types.js";
 import { testCerts } from "../support/certs.js";
 import { useCleanup } from "../support/cleanup.js";
-import { closeServer, listenOn } from "../support/servers.js";
+import { tlsServer } from "../support/servers.js";
 
-const { defer } = useCleanup();
+const { serve } = useCleanup();
 const certs = testCerts();
 
 const contextOf = (config: TlsConfig): tls.SecureContext | undefined => config.connectOptions("localhost", false, "k").secureContext;
@@ -74,9 +74,7 @@ describe("secure contexts: made once, shared only when nothing of their own sets
 
 describe("what a context trusts (a real handshake)", () => {
   async function handshake(config: TlsConfig): Promise<string> {
-    const server = tls.createServer({ cert: certs.valid.cert, key: certs.valid.key }, (s) => s.end());
-    const port = await listenOn(server);
-    defer(() => closeServer(server));
+    const { port } = await serve(tlsServer({}, (s) => s.end()));
     return new Promise((resolve) => {
       const socket = tls.connect({ host: "127.0.0.1", port, ...config.connectOptions("localhost", false, "k") });
       socket.once("secureConnect", () => {

@@ -3,24 +3,22 @@
  * A body whose length was known and fully received is fine; one cut short is an
  * error, exactly as over plain TCP.
  */
-import tls from "node:tls";
 import { describe, expect, it } from "vitest";
 import { Client, HTTPTransport, RemoteProtocolError } from "../../src/index.js";
 import { useCleanup } from "../support/cleanup.js";
-import { closeServer, listenOn, portOf } from "../support/servers.js";
+import { tlsServer } from "../support/servers.js";
 import { testCerts } from "../support/certs.js";
 
 // A self-signed certificate for localhost, 127.0.0.1 and ::1, made for this run (support/certs.ts).
 const { cert, key } = testCerts().selfSigned;
 
-const { defer } = useCleanup();
+const { defer, serve } = useCleanup();
 
 /** A TLS server that writes `bytes` for the first request, then drops the TCP connection without close_notify. */
 async function abrupt(bytes: string): Promise<{ url: string; accepted: () => number }> {
   let accepted = 0;
-  const server = tls.createServer({ cert, key }, (socket) => {
+  const server = await serve(tlsServer({ cert, key }, (socket) => {
     const first = accepted++ === 0;
-    socket.on("error", () => {});
     socket.once("data", () => {
       if (!first) return void socket.end("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nfine");
       socket.write(bytes, "latin1", () => {
@@ -29,10 +27,8 @@ async function abrupt(bytes: string): Promise<{ url: string; accepted: () => num
         socket.destroy();
       });
     });
-  });
-  await listenOn(server);
-  defer(() => closeServer(server));
-  return { url: `https://localhost:${portOf(server)}/`, accepted: () => accepted };
+  }));
+  return { url: server.url(), accepted: () => accepted };
 }
 
 function client(): Client {

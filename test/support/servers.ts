@@ -6,6 +6,8 @@
 import http from "node:http";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
+import tls from "node:tls";
+import { testCerts } from "./certs.js";
 
 export interface TestServer {
   readonly port: number;
@@ -51,9 +53,9 @@ export async function listenOn(server: net.Server, host = "127.0.0.1"): Promise<
   return (server.address() as AddressInfo).port;
 }
 
-async function listen(server: net.Server, sockets: Set<net.Socket>, stats: { accepted: number; peak: number }): Promise<TestServer> {
+async function listen(server: net.Server, sockets: Set<net.Socket>, stats: { accepted: number; peak: number }, scheme = "http", host = "127.0.0.1"): Promise<TestServer> {
   const port = await listenOn(server);
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = `${scheme}://${host}:${port}`;
   return {
     port,
     origin,
@@ -91,6 +93,23 @@ export async function rawServer(onSocket: (socket: net.Socket, index: number) =>
   });
   const { sockets, stats } = track(server);
   return listen(server, sockets, stats);
+}
+
+/**
+ * A raw TLS server (the test CA's certificate for localhost unless `options` gives another) that
+ * hands each socket to `onSecure` once its handshake is done. Its `origin` is https://localhost:port.
+ * Handshakes that fail are the client's to report. A TLS server has no closeAllConnections(), so
+ * close() destroys its sockets first (or it would wait for a half-closed one).
+ */
+export async function tlsServer(options: tls.TlsOptions = {}, onSecure: (socket: tls.TLSSocket) => void = () => {}): Promise<TestServer> {
+  const { cert, key } = testCerts().valid;
+  const server = tls.createServer({ cert, key, ...options }, (socket) => {
+    socket.on("error", () => {});
+    onSecure(socket);
+  });
+  server.on("tlsClientError", () => {});
+  const { sockets, stats } = track(server);
+  return listen(server, sockets, stats, "https", "localhost");
 }
 
 /**
