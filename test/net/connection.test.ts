@@ -623,21 +623,23 @@ const certs = testCerts();
 const socketOf = (owned: Owned): net.Socket => (owned.conn as unknown as { socket: net.Socket }).socket;
 const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`simulated ${code}`), { code });
 
+/** A connection that has served one response, with its second request sent; `second` is the server's answer to that one (none if not given). */
+async function secondRequest(second?: string): Promise<{ owned: Owned; h: Heard }> {
+  const s = await answering((_head, n) => (n === 0 ? OK() : second));
+  const owned = await ready(s.url());
+  await send(owned).done;
+  return { owned, h: send(owned) };
+}
+
 describe("who a failure belongs to, and what the pool's retry rule is told", () => {
   it("close() under the second request of a connection: reused", async () => {
-    const s = await answering((_head, n) => (n === 0 ? OK() : undefined));
-    const owned = await ready(s.url());
-    await send(owned).done;
-    const h = send(owned);
+    const { owned, h } = await secondRequest();
     owned.conn.close("making room");
     expect(h.failure).toMatchObject({ reused: true, beforeResponse: false, dropped: false });
   });
 
   it("junk where the second response should start: stale (before the response, dropped), so a GET may be retried", async () => {
-    const s = await answering((_head, n) => (n === 0 ? OK() : "XYZ junk\r\n\r\n"));
-    const owned = await ready(s.url());
-    await send(owned).done;
-    const h = send(owned);
+    const { h } = await secondRequest("XYZ junk\r\n\r\n");
     await h.done;
     expect(h.error).toMatchObject({ code: "HPE_INVALID_CONSTANT" });
     expect(h.failure).toMatchObject({ reused: true, beforeResponse: true, dropped: true });
@@ -652,10 +654,7 @@ describe("who a failure belongs to, and what the pool's retry rule is told", () 
   });
 
   it("a bad response after a good head start is a protocol error, not stale, even on a reused connection", async () => {
-    const s = await answering((_head, n) => (n === 0 ? OK() : "HTTP/1.1 200 OK\r\ncontent-length: x\r\n\r\n"));
-    const owned = await ready(s.url());
-    await send(owned).done;
-    const h = send(owned);
+    const { h } = await secondRequest("HTTP/1.1 200 OK\r\ncontent-length: x\r\n\r\n");
     await h.done;
     expect(h.failure).toMatchObject({ reused: true, beforeResponse: false, dropped: false });
   });
@@ -670,10 +669,7 @@ describe("who a failure belongs to, and what the pool's retry rule is told", () 
   });
 
   it("TLS-looking junk on a reused connection is stale junk, not a TLS port", async () => {
-    const s = await answering((_head, n) => (n === 0 ? OK() : "\x16\x03\x01junk"));
-    const owned = await ready(s.url());
-    await send(owned).done;
-    const h = send(owned);
+    const { h } = await secondRequest("\x16\x03\x01junk");
     await h.done;
     expect(h.error).toMatchObject({ code: "HPE_INVALID_CONSTANT" });
     expect(h.failure).toMatchObject({ beforeResponse: true, dropped: true });
@@ -759,10 +755,7 @@ describe("client certificates over TLS 1.3, where the refusal comes after the ha
   });
 
   it("the same alert on a later request is a read failure, not a failure to connect (simulated: the socket reports it)", async () => {
-    const s = await answering((_head, n) => (n === 0 ? OK() : undefined));
-    const owned = await ready(s.url());
-    await send(owned).done;
-    const h = send(owned);
+    const { owned, h } = await secondRequest();
     socketOf(owned).emit("error", errno("ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED"));
     expect(h.error).toBeInstanceOf(ReadError);
     expect(h.error!.detail).toBe("read failed: simulated ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED");
