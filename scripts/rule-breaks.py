@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """The hand-made breaks of docs/testing.md ("Rules broken by hand"): each is applied to src/ alone, the
 named test file run, the file restored; prints CAUGHT or MISSED with the failing tests. Run from the
-repository root: python3 scripts/rule-breaks.py [name filter...]. Not in CI (it edits src/ in place)."""
-import subprocess, json, sys, re
+repository root: python3 scripts/rule-breaks.py [name filter...]. Not in CI (it edits src/ in place).
+Each break: its name, the file, (old, new) replacements (each `old` must occur once; "ALL:" before
+it replaces every occurrence), the test files to run. A break whose text is gone prints SKIP."""
+import re, subprocess, sys
 B = [
  ("keep-alive cap counts all connections", "src/pool/pool.ts",
   [("while (this.idle.size > this.limits.maxKeepAliveConnections) {", "while (this.connections.size > this.limits.maxKeepAliveConnections && this.idle.size > 0) {")],
@@ -48,9 +50,7 @@ for name, f, reps, tests in B:
     open(f, "w").write(mut)
     try:
         r = subprocess.run(["npx", "vitest", "run", *tests], capture_output=True, text=True, timeout=900)
-        out = r.stdout + r.stderr
-
-        out = re.sub(r"\x1b\[[0-9;]*m", "", out)
+        out = re.sub(r"\x1b\[[0-9;]*m", "", r.stdout + r.stderr)
         failed = [l.strip() for l in out.splitlines() if l.strip().startswith("×") or l.strip().startswith("FAIL ")]
         print("CAUGHT " if r.returncode != 0 else "MISSED ", "|", name, "|", " ; ".join(failed[:6]), flush=True)
     finally:
